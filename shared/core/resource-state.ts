@@ -1,0 +1,225 @@
+/**
+ * The state of one resource and the pure fold of one event into it. The runner calls this both
+ * live and on replay: same inputs, same state, same effects.
+ */
+import { initialTransition, transition } from 'xstate';
+import type { AnyMachineSnapshot } from 'xstate';
+import type { LoggedEvent } from './ports.js';
+import type { EffectRequest, Json, MachineEvent, ResourceKey } from './types.js';
+import { parseKey } from './types.js';
+import type { KindMachine, MachineRegistry, PersistedMachine } from './machines.js';
+import { defaultStatus, effectKindOf } from './machines.js';
+import type { KubeObject, ObjectChange } from './objects.js';
+import { applyObjectCommand, canonicalJson, isObjectCommand, ObjectEvents } from './objects.js';
+
+/** A message id already folded in, and the version that folded it. */
+export interface AppliedId {
+  id: string;
+  at: number;
+  version: number;
+}
+
+/** What a snapshot stores. */
+export interface PersistedResource {
+  object: KubeObject | null;
+  machine: PersistedMachine | null;
+  applied: AppliedId[];
+}
+
+/** The same, with the machine snapshot resolved for transitions. */
+export interface LiveResource {
+  object: KubeObject | null;
+  machine: AnyMachineSnapshot | null;
+  applied: AppliedId[];
+}
+
+export interface AppliedWindowOptions {
+  /** Ids stay recognisable at least this long after their ingress time (epoch-ms window). */
+  windowMs: number;
+  /** And at most this many are kept (newest first), so the head stays bounded. */
+  maxIds: number;
+}
+
+export interface FoldOutcome {
+  effects: EffectRequest[];
+  rejected?: { reason: string; code: string };
+}
+
+export const emptyResource = (): LiveResource => ({ object: null, machine: null, applied: [] });
+
+export function machineIdentity(kind: KindMachine | undefined): { id: string; version: number } {
+  return kind ? { id: kind.machine.id, version: kind.version } : { id: 'object', version: 0 };
+}
+
+export function toPersisted(live: LiveResource): PersistedResource {
+  return {
+    object: live.object,
+    machine: live.machine ? persistMachine(live.machine) : null,
+    applied: live.applied,
+  };
+}
+
+export function fromPersisted(
+  persisted: PersistedResource,
+  kind: KindMachine | undefined,
+): LiveResource {
+  return {
+    object: persisted.object,
+    machine:
+      persisted.machine && kind
+        ? kind.machine.resolveState(persisted.machine as Parameters<typeof kind.machine.resolveState>[0])
+        : null,
+    applied: persisted.applied,
+  };
+}
+
+function persistMachine(snapshot: AnyMachineSnapshot): PersistedMachine {
+  return { value: snapshot.value as Json, context: (snapshot.context ?? null) as Json };
+}
+
+/**
+ * Folds one logged event into `live` (mutated in place for speed: callers own it) and returns the
+ * effects it asks for, or why it was refused. Refused events change nothing but the applied ids.
+ */
+export function foldEvent(
+  live: LiveResource,
+  logged: LoggedEvent,
+  ctx: { key: ResourceKey; version: number; kinds: MachineRegistry },
+): FoldOutcome {
+  const kind = ctx.kinds.forKind(parseKey(ctx.key).kind);
+  const event = logged.event;
+  if (isObjectCommand(event)) {
+    const outcome = applyObjectCommand(live.object, event, {
+      key: ctx.key,
+      messageId: logged.messageId,
+      at: logged.at,
+    });
+    if (!outcome.ok) return { effects: [], rejected: { reason: outcome.reason, code: outcome.code } };
+    const previous = live.object;
+    live.object = outcome.object;
+    return runMachineOnChange(live, kind, outcome.change, previous, logged, ctx.key);
+  }
+  if (!kind || !live.machine) {
+    const reason = !kind
+      ? `no machine handles kind ${parseKey(ctx.key).kind}: event ${event.type} ignored`
+      : `${ctx.key} does not exist: event ${event.type} ignored`;
+    return { effects: [], rejected: { reason, code: 'NotFound' } };
+  }
+  return step(live, kind, { ...event, at: logged.at }, (m) =>
+    transition(kind.machine, m, { ...event, at: logged.at }),
+  );
+}
+
+function runMachineOnChange(
+  live: LiveResource,
+  kind: KindMachine | undefined,
+  change: ObjectChange,
+  previous: KubeObject | null,
+  logged: LoggedEvent,
+  key: ResourceKey,
+): FoldOutcome {
+  if (!kind || change === 'unchanged') return { effects: [] };
+  const at = logged.at;
+  if (change === 'created' || !live.machine) {
+    if (!live.object) return { effects: [] };
+    const input = { key, object: live.object, at };
+    return step(live, kind, { type: 'xstate.init', at }, () =>
+      initialTransition(kind.machine, input),
+    );
+  }
+  const event: MachineEvent =
+    change === 'updated'
+      ? { type: ObjectEvents.Applied, at, object: live.object }
+      : change === 'deleting'
+        ? { type: ObjectEvents.Deleting, at, object: live.object }
+        : { type: ObjectEvents.Deleted, at, object: previous };
+  const outcome = step(live, kind, event, (m) => transition(kind.machine, m, event));
+  if (change === 'deleted') live.machine = null;
+  return outcome;
+}
+
+function step(
+  live: LiveResource,
+  kind: KindMachine,
+  event: MachineEvent,
+  run: (current: AnyMachineSnapshot) => readonly [AnyMachineSnapshot, readonly unknown[]],
+): FoldOutcome {
+  let next: AnyMachineSnapshot;
+  let actions: readonly unknown[];
+  try {
+    [next, actions] = run(live.machine as AnyMachineSnapshot);
+  } catch (err) {
+    // A machine bug must not wedge the resource: the event is refused and the log says why.
+    return {
+      effects: [],
+      rejected: { reason: `machine ${kind.machine.id} failed on ${event.type}: ${String(err)}`, code: 'MachineError' },
+    };
+  }
+  live.machine = next;
+  if (live.object) {
+    const status = (kind.status ?? defaultStatus)(persistMachine(next));
+    if (status === undefined) delete live.object.status;
+    else live.object.status = status;
+  }
+  return { effects: effectsOf(kind, actions) };
+}
+
+function effectsOf(kind: KindMachine, actions: readonly unknown[]): EffectRequest[] {
+  const effects: EffectRequest[] = [];
+  for (const action of actions as { type: string; params?: unknown }[]) {
+    const effectKind = effectKindOf(kind.machine, action.type);
+    if (effectKind) effects.push({ kind: effectKind, input: (action.params ?? null) as Json });
+  }
+  return effects;
+}
+
+export interface CommitFold {
+  /** One outcome per event, in order. */
+  outcomes: FoldOutcome[];
+  /** All effects of the commit, in order. */
+  effects: EffectRequest[];
+  objectChanged: boolean;
+}
+
+/**
+ * Folds the events of one version into `live` (in place), records their message ids, and stamps
+ * `metadata.resourceVersion` when the object changed, as Kubernetes does for any change.
+ */
+export function foldCommit(
+  live: LiveResource,
+  events: readonly LoggedEvent[],
+  ctx: { key: ResourceKey; version: number; kinds: MachineRegistry; window: AppliedWindowOptions },
+): CommitFold {
+  const before = canonicalJson(live.object);
+  const outcomes: FoldOutcome[] = [];
+  const effects: EffectRequest[] = [];
+  for (const logged of events) {
+    const outcome = logged.rejected
+      ? { effects: [], rejected: { reason: logged.rejected, code: 'Rejected' } }
+      : foldEvent(live, logged, ctx);
+    outcomes.push(outcome);
+    effects.push(...outcome.effects);
+    live.applied = rememberApplied(
+      live.applied,
+      { id: logged.messageId, at: logged.at, version: ctx.version },
+      ctx.window,
+    );
+  }
+  const objectChanged = canonicalJson(live.object) !== before;
+  if (objectChanged && live.object) {
+    live.object = { ...live.object, metadata: { ...live.object.metadata, resourceVersion: String(ctx.version) } };
+  }
+  return { outcomes, effects, objectChanged };
+}
+
+/** Adds an id and drops the ones outside the window. Deterministic: depends on the log only. */
+export function rememberApplied(
+  applied: AppliedId[],
+  id: AppliedId,
+  options: AppliedWindowOptions,
+): AppliedId[] {
+  const next = [...applied, id];
+  const newestAt = next.reduce((max, a) => Math.max(max, a.at), 0);
+  const kept = next.filter((a) => a.at >= newestAt - options.windowMs);
+  return kept.length > options.maxIds ? kept.slice(kept.length - options.maxIds) : kept;
+}

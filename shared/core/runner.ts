@@ -1,0 +1,370 @@
+/**
+ * The machine runner: per batch of messages, per resource key, load the head, drop what was
+ * already applied, fold the rest through the kind's machine, append one version with a
+ * conditional put, then dispatch that version's effects. DESIGN.md "Data flow" steps 1-5.
+ */
+import type { EventStore, EffectQueue, LoggedEvent, VersionItem } from './ports.js';
+import { ItemTooLargeError, VersionConflictError } from './ports.js';
+import type { Effect, Json, Message, ResourceKey } from './types.js';
+import { effectId, parseKey } from './types.js';
+import type { MachineRegistry } from './machines.js';
+import type { KubeObject } from './objects.js';
+import type { AppliedWindowOptions, LiveResource, PersistedResource } from './resource-state.js';
+import {
+  emptyResource,
+  foldCommit,
+  fromPersisted,
+  machineIdentity,
+  toPersisted,
+} from './resource-state.js';
+import type { Log } from './log.js';
+import { silentLog } from './log.js';
+
+export interface RunnerOptions {
+  /** A full snapshot at least every N versions (bounds the events replayed on load). */
+  snapshotEvery: number;
+  /** ...or sooner, once the events since the last snapshot exceed this many bytes of JSON. */
+  snapshotAfterBytes: number;
+  /** How long and how many applied message ids the head remembers (late duplicates). */
+  appliedWindow: AppliedWindowOptions;
+  /** Load-fold-append attempts per key before the messages fail and are redelivered. */
+  maxAttempts: number;
+}
+
+export const defaultRunnerOptions: RunnerOptions = {
+  snapshotEvery: 32,
+  snapshotAfterBytes: 64 * 1024,
+  // SQS keeps a message at most 14 days, but redeliveries come within minutes; an hour of ids
+  // (capped) catches late duplicates without making every snapshot large.
+  appliedWindow: { windowMs: 60 * 60 * 1000, maxIds: 2000 },
+  maxAttempts: 8,
+};
+
+/** What became of one message. */
+export interface MessageOutcome {
+  messageId: string;
+  key: ResourceKey;
+  /** The version that applied it (for a duplicate: the version that applied it first). */
+  version: number;
+  duplicate: boolean;
+  rejected?: { reason: string; code: string };
+}
+
+/** Told after each commit or recognised duplicate (the embedded API waits on these). */
+export interface CommitNotice {
+  key: ResourceKey;
+  version: number;
+  object: KubeObject | null;
+  outcomes: MessageOutcome[];
+}
+
+export interface RunnerDeps {
+  store: EventStore;
+  effects: EffectQueue;
+  kinds: MachineRegistry;
+  options?: Partial<RunnerOptions>;
+  onCommit?: (notice: CommitNotice) => void;
+  log?: Log;
+  /** Sleep between conflicting attempts; injectable so tests stay fast. */
+  backoff?: (attempt: number) => Promise<void>;
+}
+
+/** A resource as loaded from its log. */
+export interface LoadedResource {
+  key: ResourceKey;
+  /** 0 for a resource with no log yet. */
+  version: number;
+  live: LiveResource;
+  /** Newest versions read on load, oldest first (used to re-dispatch without another read). */
+  tail: VersionItem[];
+  snapshotVersion: number;
+  bytesSinceSnapshot: number;
+  /** The snapshot was written by another machine version: write a fresh one on next commit. */
+  snapshotStale: boolean;
+}
+
+export class Runner {
+  private readonly options: RunnerOptions;
+  private readonly log: Log;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.options = { ...defaultRunnerOptions, ...deps.options };
+    this.log = deps.log ?? silentLog;
+  }
+
+  /**
+   * Handles a batch (any mix of keys, each key's messages in delivery order). Keys commit
+   * independently; returns the ids of messages that must be redelivered.
+   */
+  async handle(messages: readonly Message[]): Promise<{ failed: string[] }> {
+    const byKey = new Map<ResourceKey, Message[]>();
+    for (const m of messages) {
+      const group = byKey.get(m.key) ?? [];
+      group.push(m);
+      byKey.set(m.key, group);
+    }
+    const failed: string[] = [];
+    await Promise.all(
+      [...byKey].map(async ([key, group]) => {
+        try {
+          await this.process(key, group);
+        } catch (err) {
+          this.log.warn('resource commit failed; its messages will be redelivered', {
+            key,
+            messages: group.length,
+            error: String(err),
+          });
+          failed.push(...group.map((m) => m.id));
+        }
+      }),
+    );
+    return { failed };
+  }
+
+  /** Loads a resource's current state from its log (snapshot + replay of newer versions). */
+  async load(key: ResourceKey): Promise<LoadedResource> {
+    const kind = this.deps.kinds.forKind(parseKey(key).kind);
+    const identity = machineIdentity(kind);
+    const newestFirst = await this.deps.store.readTail(key, this.options.snapshotEvery);
+    if (newestFirst.length === 0) {
+      return {
+        key,
+        version: 0,
+        live: emptyResource(),
+        tail: [],
+        snapshotVersion: 0,
+        bytesSinceSnapshot: 0,
+        snapshotStale: false,
+      };
+    }
+    let tail = [...newestFirst].reverse();
+    const base = tail[0]!;
+    const usable =
+      base.snapshot !== undefined &&
+      base.machine.id === identity.id &&
+      (base.machine.version === identity.version || kind?.migrate !== undefined);
+    if (!usable) {
+      // No usable snapshot in reach (options or machine changed): replay the whole log.
+      tail = await this.readAll(key);
+      return this.replay(key, emptyResource(), tail, tail, 0, true);
+    }
+    let persisted = base.snapshot as unknown as PersistedResource;
+    if (base.machine.version !== identity.version && kind?.migrate && persisted.machine) {
+      persisted = { ...persisted, machine: kind.migrate(persisted.machine, base.machine.version) };
+    }
+    const stale = base.machine.version !== identity.version;
+    return this.replay(key, fromPersisted(persisted, kind), tail.slice(1), tail, base.version, stale);
+  }
+
+  private replay(
+    key: ResourceKey,
+    live: LiveResource,
+    items: VersionItem[],
+    tail: VersionItem[],
+    snapshotVersion: number,
+    snapshotStale: boolean,
+  ): LoadedResource {
+    let bytesSinceSnapshot = 0;
+    for (const item of items) {
+      foldCommit(live, item.events, this.foldContext(key, item.version));
+      bytesSinceSnapshot += JSON.stringify(item.events).length;
+    }
+    const version = tail.at(-1)?.version ?? 0;
+    return { key, version, live, tail, snapshotVersion, bytesSinceSnapshot, snapshotStale };
+  }
+
+  private async readAll(key: ResourceKey): Promise<VersionItem[]> {
+    const all: VersionItem[] = [];
+    for (;;) {
+      const page = await this.deps.store.readRange(key, { from: all.length + 1, limit: 500 });
+      all.push(...page);
+      if (page.length < 500) return all;
+    }
+  }
+
+  private foldContext(key: ResourceKey, version: number) {
+    return { key, version, kinds: this.deps.kinds, window: this.options.appliedWindow };
+  }
+
+  private async process(key: ResourceKey, messages: Message[]): Promise<void> {
+    let pending = messages;
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.load(key);
+      const { duplicates, fresh } = this.partition(head, pending);
+      await this.redispatch(head, duplicates);
+      if (fresh.length === 0) return;
+      try {
+        await this.commit(head, fresh);
+        return;
+      } catch (err) {
+        if (err instanceof ItemTooLargeError && fresh.length > 1) {
+          // Too much for one item: commit the messages one version each instead.
+          for (const m of fresh) await this.process(key, [m]);
+          return;
+        }
+        if (err instanceof ItemTooLargeError) {
+          await this.commitRejected(head, fresh[0]!, err);
+          return;
+        }
+        if (attempt >= this.options.maxAttempts) throw err;
+        // A conflict, or an append whose outcome we do not know (a timeout after a successful
+        // write looks like this): reload; anything that did land is then a duplicate.
+        if (!(err instanceof VersionConflictError)) {
+          this.log.warn('append failed; reloading', { key, attempt, error: String(err) });
+        }
+        pending = fresh;
+        await (this.deps.backoff ?? defaultBackoff)(attempt);
+      }
+    }
+  }
+
+  private partition(head: LoadedResource, messages: Message[]) {
+    const applied = new Map(head.live.applied.map((a) => [a.id, a.version]));
+    const duplicates: { message: Message; version: number }[] = [];
+    const fresh: Message[] = [];
+    const seen = new Set<string>();
+    for (const m of messages) {
+      const version = applied.get(m.id);
+      if (version !== undefined) duplicates.push({ message: m, version });
+      else if (!seen.has(m.id)) fresh.push(m);
+      seen.add(m.id);
+    }
+    return { duplicates, fresh };
+  }
+
+  /**
+   * A duplicate may be the redelivery of a message whose commit landed but whose effects were
+   * never dispatched (a crash in between): dispatch that version's effects again. Their dedup ids
+   * are unchanged and effect workers are idempotent, so this is always safe.
+   */
+  private async redispatch(
+    head: LoadedResource,
+    duplicates: { message: Message; version: number }[],
+  ): Promise<void> {
+    if (duplicates.length === 0) return;
+    const versions = [...new Set(duplicates.map((d) => d.version))];
+    for (const version of versions) {
+      const item =
+        head.tail.find((i) => i.version === version) ??
+        (await this.deps.store.read(head.key, version));
+      if (item && item.effects.length > 0) await this.deps.effects.send(item.effects);
+    }
+    await this.writeIndex(head.key, head.version, head.live.object);
+    this.deps.onCommit?.({
+      key: head.key,
+      version: head.version,
+      object: head.live.object,
+      outcomes: duplicates.map(({ message, version }) => ({
+        messageId: message.id,
+        key: head.key,
+        version,
+        duplicate: true,
+      })),
+    });
+  }
+
+  private async commit(head: LoadedResource, fresh: Message[]): Promise<void> {
+    const key = head.key;
+    const version = head.version + 1;
+    const live = forkLive(head.live);
+    const events: LoggedEvent[] = fresh.map((m) => ({ messageId: m.id, at: m.at, event: m.event }));
+    const fold = foldCommit(live, events, this.foldContext(key, version));
+    fold.outcomes.forEach((o, i) => {
+      if (o.rejected) events[i]!.rejected = o.rejected.reason;
+    });
+    const at = Math.max(...fresh.map((m) => m.at));
+    const effects: Effect[] = fold.effects.map((e, i) => ({
+      ...e,
+      id: effectId(key, version, i),
+      key,
+      version,
+      at,
+    }));
+    const item = this.versionItem(head, live, { at, events, effects });
+    await this.deps.store.append(item);
+    if (effects.length > 0) await this.deps.effects.send(effects);
+    if (fold.objectChanged) await this.writeIndex(key, version, live.object);
+    this.deps.onCommit?.({
+      key,
+      version,
+      object: live.object,
+      outcomes: fresh.map((m, i) => ({
+        messageId: m.id,
+        key,
+        version,
+        duplicate: false,
+        ...(fold.outcomes[i]!.rejected ? { rejected: fold.outcomes[i]!.rejected } : {}),
+      })),
+    });
+  }
+
+  /** The next version item, with a snapshot when the policy (or a changed machine) wants one. */
+  private versionItem(
+    head: LoadedResource,
+    live: LiveResource,
+    content: Pick<VersionItem, 'at' | 'events' | 'effects'>,
+  ): VersionItem {
+    const version = head.version + 1;
+    const eventBytes = JSON.stringify(content.events).length;
+    const needsSnapshot =
+      version === 1 ||
+      head.snapshotStale ||
+      version - head.snapshotVersion >= this.options.snapshotEvery ||
+      head.bytesSinceSnapshot + eventBytes >= this.options.snapshotAfterBytes;
+    const machine = machineIdentity(this.deps.kinds.forKind(parseKey(head.key).kind));
+    const item: VersionItem = { key: head.key, version, ...content, machine };
+    if (needsSnapshot) item.snapshot = toPersisted(live) as unknown as Json;
+    return item;
+  }
+
+  /** Records a message too large to store as refused, so it is not redelivered forever. */
+  private async commitRejected(head: LoadedResource, m: Message, err: ItemTooLargeError) {
+    const stub: Message = {
+      ...m,
+      event: { type: m.event.type, omitted: `payload too large (${err.bytes} bytes)` },
+    };
+    const live = forkLive(head.live);
+    const events: LoggedEvent[] = [
+      { messageId: m.id, at: m.at, event: stub.event, rejected: err.message },
+    ];
+    foldCommit(live, events, this.foldContext(head.key, head.version + 1));
+    const item = this.versionItem(head, live, { at: m.at, events, effects: [] });
+    await this.deps.store.append(item);
+    this.deps.onCommit?.({
+      key: head.key,
+      version: item.version,
+      object: live.object,
+      outcomes: [
+        {
+          messageId: m.id,
+          key: head.key,
+          version: item.version,
+          duplicate: false,
+          rejected: { reason: err.message, code: 'TooLarge' },
+        },
+      ],
+    });
+  }
+
+  private async writeIndex(key: ResourceKey, version: number, object: KubeObject | null) {
+    if (version === 0) return;
+    const ref = parseKey(key);
+    await this.deps.store.putIndex({
+      key,
+      ...ref,
+      version,
+      object: object as unknown as PersistedResource['object'] & Json,
+    } as Parameters<EventStore['putIndex']>[0]);
+  }
+}
+
+/** A copy to fold into, leaving the loaded head intact (machine snapshots are immutable). */
+function forkLive(live: LiveResource): LiveResource {
+  return { object: structuredClone(live.object), machine: live.machine, applied: [...live.applied] };
+}
+
+async function defaultBackoff(attempt: number): Promise<void> {
+  // Full jitter: racing writers on one key spread out instead of colliding again.
+  const ms = Math.random() * Math.min(200, 5 * 2 ** attempt);
+  await new Promise((r) => setTimeout(r, ms));
+}
