@@ -87,7 +87,10 @@ export class EffectWorker {
         try {
           await this.runDelivery(received);
         } catch (err) {
-          this.log.warn('effect will be redelivered', { effectId: received.body.id, error: String(err) });
+          this.log.warn('effect will be redelivered', {
+            effectId: received.body.id,
+            error: String(err),
+          });
           failed.push(received.deliveryId);
         }
       }),
@@ -103,7 +106,11 @@ export class EffectWorker {
     const effect = received.body;
     const handler = this.handlers.get(effect.kind);
     if (!handler) {
-      await this.report(effect, { ok: false, reason: `no effect handler for kind "${effect.kind}"`, attempts: 1 });
+      await this.report(effect, {
+        ok: false,
+        reason: `no effect handler for kind "${effect.kind}"`,
+        attempts: 1,
+      });
       return;
     }
     const outcome = await this.runWithRetries(handler, effect);
@@ -133,7 +140,10 @@ export class EffectWorker {
         if (!transient || attempt >= this.options.attemptsPerDelivery) {
           return { ok: false, reason, transient };
         }
-        const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
+        const ceiling = Math.min(
+          this.options.backoffMaxMs,
+          this.options.backoffBaseMs * 2 ** (attempt - 1),
+        );
         await sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
       }
     }
@@ -153,7 +163,12 @@ export class EffectWorker {
     outcome: { ok: true; result: Json } | { ok: false; reason: string; attempts: number },
   ): Promise<void> {
     const event = outcome.ok
-      ? { type: CoreEvents.EffectSucceeded, effectId: effect.id, effectKind: effect.kind, result: outcome.result }
+      ? {
+          type: CoreEvents.EffectSucceeded,
+          effectId: effect.id,
+          effectKind: effect.kind,
+          result: outcome.result,
+        }
       : {
           type: CoreEvents.EffectFailed,
           effectId: effect.id,
@@ -161,7 +176,12 @@ export class EffectWorker {
           reason: outcome.reason,
           attempts: outcome.attempts,
         };
-    const message: Message = { id: effectReportId(effect), key: effect.key, at: this.deps.clock.now(), event };
+    const message: Message = {
+      id: effectReportId(effect),
+      key: effect.key,
+      at: this.deps.clock.now(),
+      event,
+    };
     await this.deps.commands.send([message]);
   }
 }
@@ -191,7 +211,9 @@ function coreEffectHandlers(deps: EffectWorkerDeps): EffectHandler[] {
       async run(effect) {
         const input = effect.input as { key: string; event: Message['event'] };
         // The effect id is the message id: a re-run sends a duplicate the target recognises.
-        await deps.commands.send([{ id: effect.id, key: input.key, at: deps.clock.now(), event: input.event }]);
+        await deps.commands.send([
+          { id: effect.id, key: input.key, at: deps.clock.now(), event: input.event },
+        ]);
         return null;
       },
     },

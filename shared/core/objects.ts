@@ -104,7 +104,10 @@ function applyObject(current: KubeObject | null, incoming: KubeObject, ctx: Comm
   if (current.metadata.deletionTimestamp) {
     // As Kubernetes: an object being deleted cannot be changed back, only its finalizers removed.
     const finalizers = incoming.metadata.finalizers ?? current.metadata.finalizers;
-    return settle(current, withUserFields(current, { ...current, metadata: { ...current.metadata, finalizers } }));
+    return settle(
+      current,
+      withUserFields(current, { ...current, metadata: { ...current.metadata, finalizers } }),
+    );
   }
   return settle(current, withUserFields(current, incoming));
 }

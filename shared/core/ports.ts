@@ -101,10 +101,7 @@ export interface EventStore {
   /** Writes the index entry unless the stored one has an equal or newer version. */
   putIndex(entry: IndexEntry): Promise<void>;
   /** Live (non-deleted) index entries of one kind, optionally narrowed. */
-  listIndex(
-    kind: string,
-    filter?: { cluster?: string; namespace?: string },
-  ): Promise<IndexEntry[]>;
+  listIndex(kind: string, filter?: { cluster?: string; namespace?: string }): Promise<IndexEntry[]>;
   /** Every resource key the store has seen whose key starts with `prefix` (admin, replay). */
   listKeys(prefix?: string): Promise<ResourceKey[]>;
 }

@@ -67,7 +67,9 @@ export function fromPersisted(
     object: persisted.object,
     machine:
       persisted.machine && kind
-        ? kind.machine.resolveState(persisted.machine as Parameters<typeof kind.machine.resolveState>[0])
+        ? kind.machine.resolveState(
+            persisted.machine as Parameters<typeof kind.machine.resolveState>[0],
+          )
         : null,
     applied: persisted.applied,
   };
@@ -94,7 +96,8 @@ export function foldEvent(
       messageId: logged.messageId,
       at: logged.at,
     });
-    if (!outcome.ok) return { effects: [], rejected: { reason: outcome.reason, code: outcome.code } };
+    if (!outcome.ok)
+      return { effects: [], rejected: { reason: outcome.reason, code: outcome.code } };
     const previous = live.object;
     live.object = outcome.object;
     return runMachineOnChange(live, kind, outcome.change, previous, logged, ctx.key);
@@ -152,7 +155,10 @@ function step(
     // A machine bug must not wedge the resource: the event is refused and the log says why.
     return {
       effects: [],
-      rejected: { reason: `machine ${kind.machine.id} failed on ${event.type}: ${String(err)}`, code: 'MachineError' },
+      rejected: {
+        reason: `machine ${kind.machine.id} failed on ${event.type}: ${String(err)}`,
+        code: 'MachineError',
+      },
     };
   }
   live.machine = next;
@@ -207,7 +213,10 @@ export function foldCommit(
   }
   const objectChanged = canonicalJson(live.object) !== before;
   if (objectChanged && live.object) {
-    live.object = { ...live.object, metadata: { ...live.object.metadata, resourceVersion: String(ctx.version) } };
+    live.object = {
+      ...live.object,
+      metadata: { ...live.object.metadata, resourceVersion: String(ctx.version) },
+    };
   }
   return { outcomes, effects, objectChanged };
 }

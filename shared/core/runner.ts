@@ -153,7 +153,14 @@ export class Runner {
       persisted = { ...persisted, machine: kind.migrate(persisted.machine, base.machine.version) };
     }
     const stale = base.machine.version !== identity.version;
-    return this.replay(key, fromPersisted(persisted, kind), tail.slice(1), tail, base.version, stale);
+    return this.replay(
+      key,
+      fromPersisted(persisted, kind),
+      tail.slice(1),
+      tail,
+      base.version,
+      stale,
+    );
   }
 
   private replay(
@@ -360,7 +367,11 @@ export class Runner {
 
 /** A copy to fold into, leaving the loaded head intact (machine snapshots are immutable). */
 function forkLive(live: LiveResource): LiveResource {
-  return { object: structuredClone(live.object), machine: live.machine, applied: [...live.applied] };
+  return {
+    object: structuredClone(live.object),
+    machine: live.machine,
+    applied: [...live.applied],
+  };
 }
 
 async function defaultBackoff(attempt: number): Promise<void> {

@@ -13,17 +13,34 @@ import type { ChaosScenario } from '../support/chaos.js';
 const KEY = 'in-cluster/Counter/default/chaos';
 
 function addMessages(amounts: number[]): Message[] {
-  return amounts.map((amount, i) => ({ id: `add-${i}`, key: KEY, at: 10_000 + i, event: { type: 'Add', amount } }));
+  return amounts.map((amount, i) => ({
+    id: `add-${i}`,
+    key: KEY,
+    at: 10_000 + i,
+    event: { type: 'Add', amount },
+  }));
 }
 
 async function created(): Promise<EventStore> {
   const store = new MemoryEventStore();
-  const runner = new Runner({ store, effects: new CollectingOutbox(), kinds: machineRegistry([counterKind]) });
-  await runner.handle([{ id: 'create', key: KEY, at: 1_000, event: { type: 'Apply', object: counterObject('chaos') } }]);
+  const runner = new Runner({
+    store,
+    effects: new CollectingOutbox(),
+    kinds: machineRegistry([counterKind]),
+  });
+  await runner.handle([
+    { id: 'create', key: KEY, at: 1_000, event: { type: 'Apply', object: counterObject('chaos') } },
+  ]);
   return store;
 }
 
-const calm = { duplicate: 0, putThenTimeout: 0, crashAfterPut: 0, crashBeforeReport: 0, transientEffectFailure: 0 };
+const calm = {
+  duplicate: 0,
+  putThenTimeout: 0,
+  crashAfterPut: 0,
+  crashBeforeReport: 0,
+  transientEffectFailure: 0,
+};
 
 const scenarios: fc.Arbitrary<ChaosScenario> = fc.record({
   seed: fc.integer(),
@@ -43,18 +60,29 @@ describe('chaos: at-least-once delivery, crashes, timeouts and races give exactl
         const messages = addMessages(scenario.amounts);
 
         const cleanStore = await created();
-        const clean = await runChaos({ ...scenario, ...calm, concurrency: 1 }, cleanStore, messages);
+        const clean = await runChaos(
+          { ...scenario, ...calm, concurrency: 1 },
+          cleanStore,
+          messages,
+        );
         const chaosStore = await created();
         const chaos = await runChaos(scenario, chaosStore, messages);
 
         const cleanState = (await clean.runner.load(KEY)).live.object?.status;
         const chaosState = (await chaos.runner.load(KEY)).live.object?.status;
         const sum = scenario.amounts.reduce((a, b) => a + b, 0);
-        expect(cleanState).toEqual({ total: sum, adds: messages.length, confirmed: messages.length, failed: 0 });
+        expect(cleanState).toEqual({
+          total: sum,
+          adds: messages.length,
+          confirmed: messages.length,
+          failed: 0,
+        });
         expect(chaosState).toEqual(cleanState);
 
         // Every effect the log dispatched changed the ledger exactly once; nothing else did.
-        const logged = (await chaosStore.readRange(KEY, { from: 1 })).flatMap((v) => v.effects.map((e) => e.id));
+        const logged = (await chaosStore.readRange(KEY, { from: 1 })).flatMap((v) =>
+          v.effects.map((e) => e.id),
+        );
         expect([...chaos.ledger.changes.keys()].sort()).toEqual([...logged].sort());
         expect([...chaos.ledger.changes.values()].every((n) => n === 1)).toBe(true);
         expect(chaos.ledger.total()).toBe(sum);
@@ -76,10 +104,19 @@ describe('chaos: at-least-once delivery, crashes, timeouts and races give exactl
       transientEffectFailure: 0.3,
     };
     const store = await created();
-    const { ledger, runner, stats } = await runChaos(scenario, store, addMessages(scenario.amounts));
+    const { ledger, runner, stats } = await runChaos(
+      scenario,
+      store,
+      addMessages(scenario.amounts),
+    );
     expect(stats.crashes).toBeGreaterThan(5);
     expect(stats.timeouts).toBeGreaterThan(5);
     expect(ledger.invocations).toBeGreaterThan(ledger.changes.size);
-    expect((await runner.load(KEY)).live.object?.status).toEqual({ total: 1830, adds: 60, confirmed: 60, failed: 0 });
+    expect((await runner.load(KEY)).live.object?.status).toEqual({
+      total: 1830,
+      adds: 60,
+      confirmed: 60,
+      failed: 0,
+    });
   });
 });

@@ -10,7 +10,12 @@ import { counterKind, counterObject } from '../support/counter-machine.js';
 
 const KEY = 'in-cluster/Counter/default/c1';
 let seq = 0;
-const msg = (event: Message['event'], at = 1_000 + seq, id = `m${++seq}`): Message => ({ id, key: KEY, at, event });
+const msg = (event: Message['event'], at = 1_000 + seq, id = `m${++seq}`): Message => ({
+  id,
+  key: KEY,
+  at,
+  event,
+});
 const apply = (at?: number) => msg({ type: 'Apply', object: counterObject('c1') }, at);
 const add = (amount: number, at?: number) => msg({ type: 'Add', amount }, at);
 
@@ -38,7 +43,12 @@ describe('machine runner', () => {
     await runner.handle([apply(5_000)]);
     const { live, version } = await runner.load(KEY);
     expect(version).toBe(1);
-    expect(live.object?.metadata).toMatchObject({ name: 'c1', namespace: 'default', generation: 1, resourceVersion: '1' });
+    expect(live.object?.metadata).toMatchObject({
+      name: 'c1',
+      namespace: 'default',
+      generation: 1,
+      resourceVersion: '1',
+    });
     expect(live.object?.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(live.object?.metadata.creationTimestamp).toBe(new Date(5_000).toISOString());
     expect(live.object?.status).toEqual({ total: 0, adds: 0, confirmed: 0, failed: 0 });
@@ -70,7 +80,9 @@ describe('machine runner', () => {
     await runner.handle([a]);
     expect((await runner.load(KEY)).version).toBe(2);
     expect(effects.take()).toEqual(first);
-    expect(notices.at(-1)?.outcomes).toEqual([{ messageId: a.id, key: KEY, version: 2, duplicate: true }]);
+    expect(notices.at(-1)?.outcomes).toEqual([
+      { messageId: a.id, key: KEY, version: 2, duplicate: true },
+    ]);
     expect(store.stats.appends).toBe(2);
   });
 
@@ -101,7 +113,9 @@ describe('machine runner', () => {
     const jitter = () => new Promise<void>((r) => setTimeout(r, Math.random() * 5));
     const { runner, store } = setup({ maxAttempts: 30 }, jitter);
     await runner.handle([apply()]);
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => runner.handle([add(i + 1)])));
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => runner.handle([add(i + 1)])),
+    );
     expect(results.flatMap((r) => r.failed)).toEqual([]);
     expect((await runner.load(KEY)).live.object?.status).toMatchObject({ total: 136, adds: 16 });
     expect((await store.readRange(KEY, { from: 1 })).length).toBe(17);
@@ -129,9 +143,16 @@ describe('machine runner', () => {
     await runner.handle([apply()]);
     for (let i = 1; i <= 10; i++) await runner.handle([add(i)]);
     const items = await store.readRange(KEY, { from: 1 });
-    expect(items.filter((i) => i.snapshot !== undefined).map((i) => i.version)).toEqual([1, 4, 7, 10]);
+    expect(items.filter((i) => i.snapshot !== undefined).map((i) => i.version)).toEqual([
+      1, 4, 7, 10,
+    ]);
     const viaSnapshot = await runner.load(KEY);
-    const replayed = new Runner({ store, effects: new CollectingOutbox(), kinds: machineRegistry([counterKind]), options: { snapshotEvery: 1000 } });
+    const replayed = new Runner({
+      store,
+      effects: new CollectingOutbox(),
+      kinds: machineRegistry([counterKind]),
+      options: { snapshotEvery: 1000 },
+    });
     // snapshotEvery larger than the distance to the newest snapshot still finds it.
     expect((await replayed.load(KEY)).live).toEqual(viaSnapshot.live);
     expect(viaSnapshot.live.object?.status).toMatchObject({ total: 55, adds: 10 });
@@ -140,7 +161,8 @@ describe('machine runner', () => {
   it('snapshots sooner when the events since the last snapshot grow large', async () => {
     const { runner, store } = setup({ snapshotEvery: 1000, snapshotAfterBytes: 2_000 });
     await runner.handle([apply()]);
-    for (let i = 0; i < 30; i++) await runner.handle([msg({ type: 'Add', amount: 1, note: 'x'.repeat(200) })]);
+    for (let i = 0; i < 30; i++)
+      await runner.handle([msg({ type: 'Add', amount: 1, note: 'x'.repeat(200) })]);
     const snaps = (await store.readRange(KEY, { from: 1 })).filter((i) => i.snapshot !== undefined);
     expect(snaps.length).toBeGreaterThan(2);
   });
@@ -188,6 +210,8 @@ describe('machine runner', () => {
     await runner.handle([add(1, 20_000)]);
     expect((await runner.load(KEY)).live.applied.map((a) => a.at)).toEqual([20_000]);
     await runner.handle([add(1, 20_001), add(1, 20_002), add(1, 20_003)]);
-    expect((await runner.load(KEY)).live.applied.map((a) => a.at)).toEqual([20_001, 20_002, 20_003]);
+    expect((await runner.load(KEY)).live.applied.map((a) => a.at)).toEqual([
+      20_001, 20_002, 20_003,
+    ]);
   });
 });

@@ -114,7 +114,8 @@ export async function runChaos(
     kind: 'counter.add',
     async run(effect) {
       stats.effectRuns++;
-      if (chance(scenario.transientEffectFailure)) throw new TransientError('injected: ledger busy');
+      if (chance(scenario.transientEffectFailure))
+        throw new TransientError('injected: ledger busy');
       const amount = (effect.input as { amount: number }).amount;
       ledger.apply(effect.id, amount);
       return { amount };

@@ -26,7 +26,11 @@ export const counterMachine = setup({
     count: assign({
       status: ({ context, event }) =>
         event.type === 'Add'
-          ? { ...context.status, total: context.status.total + event.amount, adds: context.status.adds + 1 }
+          ? {
+              ...context.status,
+              total: context.status.total + event.amount,
+              adds: context.status.adds + 1,
+            }
           : context.status,
     }),
     confirm: assign({

@@ -34,7 +34,8 @@ export class MemoryEventStore implements EventStore {
     const to = Math.min(range.to ?? all.length, all.length);
     const limit = range.limit ?? Infinity;
     const out: VersionItem[] = [];
-    for (let v = Math.max(1, range.from); v <= to && out.length < limit; v++) out.push(clone(all[v - 1]!));
+    for (let v = Math.max(1, range.from); v <= to && out.length < limit; v++)
+      out.push(clone(all[v - 1]!));
     return out;
   }
 
