@@ -29,6 +29,12 @@ export interface RunnerOptions {
   appliedWindow: AppliedWindowOptions;
   /** Load-fold-append attempts per key before the messages fail and are redelivered. */
   maxAttempts: number;
+  /**
+   * Resources kept in memory between batches (0: none). A cached resource is brought up to date
+   * with one read of the versions after it, so a warm Lambda or the embedded runtime does not
+   * replay from the snapshot on every message.
+   */
+  cacheSize: number;
 }
 
 export const defaultRunnerOptions: RunnerOptions = {
@@ -38,6 +44,7 @@ export const defaultRunnerOptions: RunnerOptions = {
   // (capped) catches late duplicates without making every snapshot large.
   appliedWindow: { windowMs: 60 * 60 * 1000, maxIds: 2000 },
   maxAttempts: 8,
+  cacheSize: 10_000,
 };
 
 /** What became of one message. */
@@ -86,6 +93,7 @@ export interface LoadedResource {
 export class Runner {
   private readonly options: RunnerOptions;
   private readonly log: Log;
+  private readonly cache = new Map<ResourceKey, LoadedResource>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.options = { ...defaultRunnerOptions, ...deps.options };
@@ -121,23 +129,41 @@ export class Runner {
     return { failed };
   }
 
-  /** Loads a resource's current state from its log (snapshot + replay of newer versions). */
+  /**
+   * Loads a resource's current state: from the in-process cache plus any versions written since
+   * (one query when nothing changed), else from the newest snapshot plus the versions after it.
+   */
   async load(key: ResourceKey): Promise<LoadedResource> {
+    const cached = this.cache.get(key);
+    if (cached) {
+      const limit = this.options.snapshotEvery;
+      const newer = await this.deps.store.readRange(key, { from: cached.version + 1, limit });
+      if (newer.length < limit) {
+        const loaded = this.replay(key, forkLive(cached.live), newer, cached);
+        this.remember(loaded);
+        return loaded;
+      }
+    }
+    const loaded = await this.loadFromStore(key);
+    this.remember(loaded);
+    return loaded;
+  }
+
+  private async loadFromStore(key: ResourceKey): Promise<LoadedResource> {
     const kind = this.deps.kinds.forKind(parseKey(key).kind);
     const identity = machineIdentity(kind);
     const newestFirst = await this.deps.store.readTail(key, this.options.snapshotEvery);
-    if (newestFirst.length === 0) {
-      return {
-        key,
-        version: 0,
-        live: emptyResource(),
-        tail: [],
-        snapshotVersion: 0,
-        bytesSinceSnapshot: 0,
-        snapshotStale: false,
-      };
-    }
-    let tail = [...newestFirst].reverse();
+    const empty: LoadedResource = {
+      key,
+      version: 0,
+      live: emptyResource(),
+      tail: [],
+      snapshotVersion: 0,
+      bytesSinceSnapshot: 0,
+      snapshotStale: false,
+    };
+    if (newestFirst.length === 0) return empty;
+    const tail = [...newestFirst].reverse();
     const base = tail[0]!;
     const usable =
       base.snapshot !== undefined &&
@@ -145,39 +171,55 @@ export class Runner {
       (base.machine.version === identity.version || kind?.migrate !== undefined);
     if (!usable) {
       // No usable snapshot in reach (options or machine changed): replay the whole log.
-      tail = await this.readAll(key);
-      return this.replay(key, emptyResource(), tail, tail, 0, true);
+      const all = await this.readAll(key);
+      return { ...this.replay(key, emptyResource(), all, empty), snapshotStale: true };
     }
     let persisted = base.snapshot as unknown as PersistedResource;
     if (base.machine.version !== identity.version && kind?.migrate && persisted.machine) {
       persisted = { ...persisted, machine: kind.migrate(persisted.machine, base.machine.version) };
     }
-    const stale = base.machine.version !== identity.version;
-    return this.replay(
-      key,
-      fromPersisted(persisted, kind),
-      tail.slice(1),
-      tail,
-      base.version,
-      stale,
-    );
+    const loaded = this.replay(key, fromPersisted(persisted, kind), tail.slice(1), {
+      version: base.version,
+      snapshotVersion: base.version,
+      bytesSinceSnapshot: 0,
+      snapshotStale: base.machine.version !== identity.version,
+    });
+    return { ...loaded, tail };
   }
 
+  /** Folds `items` (the versions after `from.version`, oldest first) into `live`. */
   private replay(
     key: ResourceKey,
     live: LiveResource,
     items: VersionItem[],
-    tail: VersionItem[],
-    snapshotVersion: number,
-    snapshotStale: boolean,
+    from: Pick<
+      LoadedResource,
+      'version' | 'snapshotVersion' | 'bytesSinceSnapshot' | 'snapshotStale'
+    >,
   ): LoadedResource {
-    let bytesSinceSnapshot = 0;
+    let { snapshotVersion, bytesSinceSnapshot, snapshotStale } = from;
     for (const item of items) {
       foldCommit(live, item.events, this.foldContext(key, item.version));
-      bytesSinceSnapshot += JSON.stringify(item.events).length;
+      if (item.snapshot !== undefined) {
+        snapshotVersion = item.version;
+        bytesSinceSnapshot = 0;
+        snapshotStale = false;
+      } else {
+        bytesSinceSnapshot += JSON.stringify(item.events).length;
+      }
     }
-    const version = tail.at(-1)?.version ?? 0;
-    return { key, version, live, tail, snapshotVersion, bytesSinceSnapshot, snapshotStale };
+    const version = items.at(-1)?.version ?? from.version;
+    return { key, version, live, tail: items, snapshotVersion, bytesSinceSnapshot, snapshotStale };
+  }
+
+  /** Keeps a loaded or committed resource for the next batch (LRU, bounded). */
+  private remember(loaded: LoadedResource): void {
+    if (this.options.cacheSize <= 0) return;
+    this.cache.delete(loaded.key);
+    this.cache.set(loaded.key, loaded);
+    if (this.cache.size > this.options.cacheSize) {
+      this.cache.delete(this.cache.keys().next().value as ResourceKey);
+    }
   }
 
   private async readAll(key: ResourceKey): Promise<VersionItem[]> {
@@ -289,6 +331,7 @@ export class Runner {
     }));
     const item = this.versionItem(head, live, { at, events, effects });
     await this.deps.store.append(item);
+    this.remember(this.replay(key, live, [], afterCommit(head, item)));
     if (effects.length > 0) await this.deps.effects.send(effects);
     if (fold.objectChanged) await this.writeIndex(key, version, live.object);
     this.deps.onCommit?.({
@@ -337,6 +380,7 @@ export class Runner {
     foldCommit(live, events, this.foldContext(head.key, head.version + 1));
     const item = this.versionItem(head, live, { at: m.at, events, effects: [] });
     await this.deps.store.append(item);
+    this.remember(this.replay(head.key, live, [], afterCommit(head, item)));
     this.deps.onCommit?.({
       key: head.key,
       version: item.version,
@@ -363,6 +407,17 @@ export class Runner {
       object: object as unknown as PersistedResource['object'] & Json,
     } as Parameters<EventStore['putIndex']>[0]);
   }
+}
+
+/** The bookkeeping of a head after `item` was appended to it. */
+function afterCommit(head: LoadedResource, item: VersionItem) {
+  const snapshot = item.snapshot !== undefined;
+  return {
+    version: item.version,
+    snapshotVersion: snapshot ? item.version : head.snapshotVersion,
+    bytesSinceSnapshot: snapshot ? 0 : head.bytesSinceSnapshot + JSON.stringify(item.events).length,
+    snapshotStale: snapshot ? false : head.snapshotStale,
+  };
 }
 
 /** A copy to fold into, leaving the loaded head intact (machine snapshots are immutable). */
