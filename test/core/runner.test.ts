@@ -214,4 +214,26 @@ describe('machine runner', () => {
       20_001, 20_002, 20_003,
     ]);
   });
+
+  it('a warm runner catches up with versions another runner wrote', async () => {
+    const { runner: a, store, effects } = setup();
+    const b = new Runner({ store, effects, kinds: machineRegistry([counterKind]) });
+    await a.handle([apply()]);
+    await a.handle([add(1)]);
+    await b.handle([add(10)]);
+    await b.handle([add(100)]);
+    await a.handle([add(1000)]);
+    expect((await a.load(KEY)).live.object?.status).toMatchObject({ total: 1111, adds: 4 });
+    expect((await b.load(KEY)).version).toBe(5);
+    expect((await b.load(KEY)).live).toEqual((await a.load(KEY)).live);
+  });
+
+  it('a warm runner far behind reloads from the newest snapshot', async () => {
+    const { runner: a, store, effects } = setup({ snapshotEvery: 4 });
+    const b = new Runner({ store, effects, kinds: machineRegistry([counterKind]), options: { snapshotEvery: 4 } });
+    await a.handle([apply()]);
+    await a.handle([add(1)]);
+    for (let i = 0; i < 9; i++) await b.handle([add(1)]);
+    expect((await a.load(KEY)).live.object?.status).toMatchObject({ total: 10, adds: 10 });
+  });
 });
