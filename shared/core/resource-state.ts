@@ -10,7 +10,7 @@ import { parseKey } from './types.js';
 import type { KindMachine, MachineRegistry, PersistedMachine } from './machines.js';
 import { defaultStatus, effectKindOf } from './machines.js';
 import type { KubeObject, ObjectChange } from './objects.js';
-import { applyObjectCommand, canonicalJson, isObjectCommand, ObjectEvents } from './objects.js';
+import { applyObjectCommand, isObjectCommand, ObjectEvents, sameJson } from './objects.js';
 
 /** A message id already folded in, and the version that folded it. */
 export interface AppliedId {
@@ -42,6 +42,8 @@ export interface AppliedWindowOptions {
 
 export interface FoldOutcome {
   effects: EffectRequest[];
+  /** The object (metadata, spec or status) changed. */
+  objectChanged: boolean;
   rejected?: { reason: string; code: string };
 }
 
@@ -96,17 +98,20 @@ export function foldEvent(
       messageId: logged.messageId,
       at: logged.at,
     });
-    if (!outcome.ok)
-      return { effects: [], rejected: { reason: outcome.reason, code: outcome.code } };
+    if (!outcome.ok) {
+      const rejected = { reason: outcome.reason, code: outcome.code };
+      return { effects: [], objectChanged: false, rejected };
+    }
     const previous = live.object;
     live.object = outcome.object;
-    return runMachineOnChange(live, kind, outcome.change, previous, logged, ctx.key);
+    const result = runMachineOnChange(live, kind, outcome.change, previous, logged, ctx.key);
+    return { ...result, objectChanged: result.objectChanged || outcome.change !== 'unchanged' };
   }
   if (!kind || !live.machine) {
     const reason = !kind
       ? `no machine handles kind ${parseKey(ctx.key).kind}: event ${event.type} ignored`
       : `${ctx.key} does not exist: event ${event.type} ignored`;
-    return { effects: [], rejected: { reason, code: 'NotFound' } };
+    return { effects: [], objectChanged: false, rejected: { reason, code: 'NotFound' } };
   }
   return step(live, kind, { ...event, at: logged.at }, (m) =>
     transition(kind.machine, m, { ...event, at: logged.at }),
@@ -121,10 +126,10 @@ function runMachineOnChange(
   logged: LoggedEvent,
   key: ResourceKey,
 ): FoldOutcome {
-  if (!kind || change === 'unchanged') return { effects: [] };
+  if (!kind || change === 'unchanged') return { effects: [], objectChanged: false };
   const at = logged.at;
   if (change === 'created' || !live.machine) {
-    if (!live.object) return { effects: [] };
+    if (!live.object) return { effects: [], objectChanged: false };
     const input = { key, object: live.object, at };
     return step(live, kind, { type: 'xstate.init', at }, () =>
       initialTransition(kind.machine, input),
@@ -155,6 +160,7 @@ function step(
     // A machine bug must not wedge the resource: the event is refused and the log says why.
     return {
       effects: [],
+      objectChanged: false,
       rejected: {
         reason: `machine ${kind.machine.id} failed on ${event.type}: ${String(err)}`,
         code: 'MachineError',
@@ -162,12 +168,15 @@ function step(
     };
   }
   live.machine = next;
+  let objectChanged = false;
   if (live.object) {
+    const previous = live.object.status;
     const status = (kind.status ?? defaultStatus)(persistMachine(next));
     if (status === undefined) delete live.object.status;
     else live.object.status = status;
+    objectChanged = status !== previous && !sameJson(status, previous);
   }
-  return { effects: effectsOf(kind, actions) };
+  return { effects: effectsOf(kind, actions), objectChanged };
 }
 
 function effectsOf(kind: KindMachine, actions: readonly unknown[]): EffectRequest[] {
@@ -196,22 +205,26 @@ export function foldCommit(
   events: readonly LoggedEvent[],
   ctx: { key: ResourceKey; version: number; kinds: MachineRegistry; window: AppliedWindowOptions },
 ): CommitFold {
-  const before = canonicalJson(live.object);
+  let objectChanged = false;
   const outcomes: FoldOutcome[] = [];
   const effects: EffectRequest[] = [];
   for (const logged of events) {
     const outcome = logged.rejected
-      ? { effects: [], rejected: { reason: logged.rejected, code: 'Rejected' } }
+      ? {
+          effects: [],
+          objectChanged: false,
+          rejected: { reason: logged.rejected, code: 'Rejected' },
+        }
       : foldEvent(live, logged, ctx);
     outcomes.push(outcome);
+    objectChanged ||= outcome.objectChanged;
     effects.push(...outcome.effects);
-    live.applied = rememberApplied(
+    rememberApplied(
       live.applied,
       { id: logged.messageId, at: logged.at, version: ctx.version },
       ctx.window,
     );
   }
-  const objectChanged = canonicalJson(live.object) !== before;
   if (objectChanged && live.object) {
     live.object = {
       ...live.object,
@@ -221,14 +234,17 @@ export function foldCommit(
   return { outcomes, effects, objectChanged };
 }
 
-/** Adds an id and drops the ones outside the window. Deterministic: depends on the log only. */
+/**
+ * Adds an id (in place) and drops, from the oldest end, ids older than the window relative to it
+ * and ids beyond the cap. Deterministic: depends on the log only.
+ */
 export function rememberApplied(
   applied: AppliedId[],
   id: AppliedId,
   options: AppliedWindowOptions,
-): AppliedId[] {
-  const next = [...applied, id];
-  const newestAt = next.reduce((max, a) => Math.max(max, a.at), 0);
-  const kept = next.filter((a) => a.at >= newestAt - options.windowMs);
-  return kept.length > options.maxIds ? kept.slice(kept.length - options.maxIds) : kept;
+): void {
+  applied.push(id);
+  let drop = Math.max(0, applied.length - options.maxIds);
+  while (drop < applied.length - 1 && applied[drop]!.at < id.at - options.windowMs) drop++;
+  if (drop > 0) applied.splice(0, drop);
 }
