@@ -208,7 +208,8 @@ export class LocalQueue<T> implements Outbox<T> {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  private isDrained(): boolean {
+  /** Nothing deliverable now or in flight (see drained()). */
+  isDrained(): boolean {
     if (this.inFlight.size > 0) return false;
     const now = this.now();
     for (const stored of this.pending.values()) {
