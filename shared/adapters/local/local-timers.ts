@@ -4,26 +4,13 @@
  */
 import type { Timer, Timers } from '../../core/ports.js';
 import type { Message } from '../../core/types.js';
-import { CoreEvents, timerMessageId } from '../../core/types.js';
 import type { LocalQueue } from './local-queue.js';
+import { timerMessage } from '../../core/timers.js';
 
 export class LocalTimers implements Timers {
   constructor(private readonly commands: LocalQueue<Message>) {}
 
   async schedule(timer: Timer): Promise<void> {
-    const message: Message = {
-      id: timerMessageId(timer.key, timer.timerId, timer.generation),
-      key: timer.key,
-      // Stamped with its due time: delivery is at or after it, and replay must not depend on
-      // how late the process was to fire it.
-      at: timer.fireAt,
-      event: {
-        type: CoreEvents.TimerFired,
-        timerId: timer.timerId,
-        generation: timer.generation,
-        fireAt: timer.fireAt,
-      },
-    };
-    await this.commands.sendDelayed([message], timer.fireAt);
+    await this.commands.sendDelayed([timerMessage(timer)], timer.fireAt);
   }
 }
