@@ -1,0 +1,13 @@
+/** Lambda: the effect worker, consuming the effects queue. */
+import { awsPorts, effectsHandler } from '../shared/runtime/aws/wiring.js';
+import { configFromEnv } from '../shared/runtime/aws/config.js';
+import { lazyHandler } from '../shared/runtime/aws/lazy.js';
+import { powertoolsLog } from '../shared/runtime/aws/log.js';
+import { secretsNotYetOnAws } from '../shared/runtime/aws/secrets.js';
+import { effectHandlers } from '../shared/runtime/registry.js';
+
+export const handler = lazyHandler(() =>
+  effectsHandler(awsPorts(configFromEnv()), effectHandlers, secretsNotYetOnAws, {
+    log: powertoolsLog('effects'),
+  }),
+);

@@ -1,0 +1,37 @@
+/**
+ * Configuration of the Lambda functions, from their environment (set by the CDK app). Endpoint
+ * overrides exist for the AWS-protocol test lane (dynalite, fauxqs) and are never set on AWS.
+ */
+export interface AwsConfig {
+  tableName: string;
+  commandsQueueUrl: string;
+  effectsQueueUrl: string;
+  timersQueueUrl: string;
+  region?: string;
+  dynamodbEndpoint?: string;
+  sqsEndpoint?: string;
+}
+
+const REQUIRED = {
+  tableName: 'TABLE_NAME',
+  commandsQueueUrl: 'COMMANDS_QUEUE_URL',
+  effectsQueueUrl: 'EFFECTS_QUEUE_URL',
+  timersQueueUrl: 'TIMERS_QUEUE_URL',
+} as const;
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  const missing = Object.values(REQUIRED).filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new Error(`missing environment variables ${missing.join(', ')} (the CDK app sets them)`);
+  }
+  const config: AwsConfig = {
+    tableName: env[REQUIRED.tableName]!,
+    commandsQueueUrl: env[REQUIRED.commandsQueueUrl]!,
+    effectsQueueUrl: env[REQUIRED.effectsQueueUrl]!,
+    timersQueueUrl: env[REQUIRED.timersQueueUrl]!,
+  };
+  if (env['AWS_REGION']) config.region = env['AWS_REGION'];
+  if (env['DYNAMODB_ENDPOINT']) config.dynamodbEndpoint = env['DYNAMODB_ENDPOINT'];
+  if (env['SQS_ENDPOINT']) config.sqsEndpoint = env['SQS_ENDPOINT'];
+  return config;
+}

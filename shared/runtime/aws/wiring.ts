@@ -1,0 +1,121 @@
+/**
+ * Builds the ports and consumers the Lambda functions use, from their configuration. Kept apart
+ * from functions/* so the AWS-protocol test lane can build the same handlers with other kinds.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDbEventStore } from '../../adapters/aws/dynamodb-event-store.js';
+import { SqsOutbox } from '../../adapters/aws/sqs-outbox.js';
+import {
+  SqsTimers,
+  forwardDueTimers,
+  hopDelaySeconds,
+  timerCodec,
+} from '../../adapters/aws/sqs-timers.js';
+import type { Clock, Secrets, Timer } from '../../core/ports.js';
+import { effectCodec, messageCodec, systemClock } from '../../core/ports.js';
+import type { Effect, Message } from '../../core/types.js';
+import { Runner } from '../../core/runner.js';
+import type { RunnerOptions } from '../../core/runner.js';
+import { EffectWorker } from '../../core/effects.js';
+import type { EffectHandler, EffectWorkerOptions } from '../../core/effects.js';
+import type { KindMachine } from '../../core/machines.js';
+import { machineRegistry } from '../../core/machines.js';
+import type { Log } from '../../core/log.js';
+import { silentLog } from '../../core/log.js';
+import { runnerBatchHandler } from '../batch-handlers.js';
+import { sqsBatchHandler } from './sqs-batch.js';
+import type { AwsConfig } from './config.js';
+
+export type LambdaSqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export interface AwsPorts {
+  store: DynamoDbEventStore;
+  commands: SqsOutbox<Message>;
+  effects: SqsOutbox<Effect>;
+  timersQueue: SqsOutbox<Timer>;
+  timers: SqsTimers;
+  clock: Clock;
+}
+
+export function awsPorts(config: AwsConfig, clock: Clock = systemClock): AwsPorts {
+  const region = config.region ?? 'us-east-1';
+  const dynamodb = new DynamoDBClient({
+    region,
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  });
+  const sqs = new SQSClient({
+    region,
+    ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+  });
+  const timersQueue = new SqsOutbox<Timer>({
+    client: sqs,
+    queueUrl: config.timersQueueUrl,
+    codec: timerCodec,
+    fifo: false,
+    delaySeconds: (t) => hopDelaySeconds(t, clock.now()),
+  });
+  return {
+    store: new DynamoDbEventStore({ client: dynamodb, tableName: config.tableName }),
+    commands: new SqsOutbox({
+      client: sqs,
+      queueUrl: config.commandsQueueUrl,
+      codec: messageCodec,
+      fifo: true,
+    }),
+    effects: new SqsOutbox({
+      client: sqs,
+      queueUrl: config.effectsQueueUrl,
+      codec: effectCodec,
+      fifo: true,
+    }),
+    timersQueue,
+    timers: new SqsTimers(timersQueue),
+    clock,
+  };
+}
+
+/** functions/controller: the machine runner on the commands queue. */
+export function controllerHandler(
+  ports: AwsPorts,
+  kinds: readonly KindMachine[],
+  options: { log?: Log; runner?: Partial<RunnerOptions> } = {},
+): LambdaSqsHandler {
+  const runner = new Runner({
+    store: ports.store,
+    effects: ports.effects,
+    kinds: machineRegistry(kinds),
+    log: options.log ?? silentLog,
+    options: options.runner,
+  });
+  return sqsBatchHandler(messageCodec, runnerBatchHandler(runner), options.log);
+}
+
+/** functions/effects: the effect worker on the effects queue. */
+export function effectsHandler(
+  ports: AwsPorts,
+  handlers: readonly EffectHandler[],
+  secrets: Secrets,
+  options: { log?: Log; worker?: Partial<EffectWorkerOptions> } = {},
+): LambdaSqsHandler {
+  const worker = new EffectWorker({
+    handlers,
+    commands: ports.commands,
+    timers: ports.timers,
+    secrets,
+    clock: ports.clock,
+    log: options.log ?? silentLog,
+    options: options.worker,
+  });
+  return sqsBatchHandler(effectCodec, worker.handleBatch, options.log);
+}
+
+/** functions/timers: forwards due timers to the commands queue, re-sends the others. */
+export function timersHandler(ports: AwsPorts, log?: Log): LambdaSqsHandler {
+  return sqsBatchHandler(
+    timerCodec,
+    forwardDueTimers({ clock: ports.clock, commands: ports.commands, timers: ports.timersQueue }),
+    log,
+  );
+}
