@@ -230,7 +230,12 @@ describe('machine runner', () => {
 
   it('a warm runner far behind reloads from the newest snapshot', async () => {
     const { runner: a, store, effects } = setup({ snapshotEvery: 4 });
-    const b = new Runner({ store, effects, kinds: machineRegistry([counterKind]), options: { snapshotEvery: 4 } });
+    const b = new Runner({
+      store,
+      effects,
+      kinds: machineRegistry([counterKind]),
+      options: { snapshotEvery: 4 },
+    });
     await a.handle([apply()]);
     await a.handle([add(1)]);
     for (let i = 0; i < 9; i++) await b.handle([add(1)]);

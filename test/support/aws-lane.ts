@@ -16,6 +16,7 @@ import type { EffectHandler } from '../../shared/core/effects.js';
 import type { KindMachine } from '../../shared/core/machines.js';
 import type { Secrets } from '../../shared/core/ports.js';
 import type { Message } from '../../shared/core/types.js';
+import type { RunnerDeps } from '../../shared/core/runner.js';
 import { startDynalite, freshTable } from './dynalite.js';
 import type { Dynalite } from './dynalite.js';
 import { startFauxqs } from './fauxqs.js';
@@ -49,6 +50,7 @@ export async function startAwsLane(options: {
   faults?: LaneFaults;
   servers?: { dynalite: Dynalite; fauxqs: Fauxqs };
   concurrency?: number;
+  onCommit?: RunnerDeps['onCommit'];
 }): Promise<AwsLane> {
   const own = !options.servers;
   const dynalite = options.servers?.dynalite ?? (await startDynalite());
@@ -92,7 +94,13 @@ export async function startAwsLane(options: {
       onError: () => undefined,
     });
   const sources = [
-    source(commands.url, controllerHandler(ports, options.kinds, { runner: { maxAttempts: 4 } })),
+    source(
+      commands.url,
+      controllerHandler(ports, options.kinds, {
+        runner: { maxAttempts: 4 },
+        ...(options.onCommit ? { onCommit: options.onCommit } : {}),
+      }),
+    ),
     source(
       effects.url,
       effectsHandler(ports, options.effectHandlers, noSecrets, { worker: { maxDeliveries: 8 } }),

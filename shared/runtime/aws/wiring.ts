@@ -17,7 +17,7 @@ import type { Clock, Secrets, Timer } from '../../core/ports.js';
 import { effectCodec, messageCodec, systemClock } from '../../core/ports.js';
 import type { Effect, Message } from '../../core/types.js';
 import { Runner } from '../../core/runner.js';
-import type { RunnerOptions } from '../../core/runner.js';
+import type { RunnerDeps, RunnerOptions } from '../../core/runner.js';
 import { EffectWorker } from '../../core/effects.js';
 import type { EffectHandler, EffectWorkerOptions } from '../../core/effects.js';
 import type { KindMachine } from '../../core/machines.js';
@@ -80,9 +80,10 @@ export function awsPorts(config: AwsConfig, clock: Clock = systemClock): AwsPort
 export function controllerHandler(
   ports: AwsPorts,
   kinds: readonly KindMachine[],
-  options: { log?: Log; runner?: Partial<RunnerOptions> } = {},
+  options: { log?: Log; runner?: Partial<RunnerOptions>; onCommit?: RunnerDeps['onCommit'] } = {},
 ): LambdaSqsHandler {
   const runner = new Runner({
+    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
     store: ports.store,
     effects: ports.effects,
     kinds: machineRegistry(kinds),
