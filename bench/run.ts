@@ -1,0 +1,48 @@
+/**
+ * `npm run bench`: runs the benchmarks, prints the figures and merges them into
+ * bench/results.json (flat keys). Sizes can be scaled with BENCH_SCALE (default 1).
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { benchCoreEmbedded } from './core-embedded.js';
+import { benchCorePure } from './core-pure.js';
+import { benchCoreAwsLane } from './core-aws-lane.js';
+import { printResults, writeResults } from './stats.js';
+import type { Results } from './stats.js';
+
+const scale = Number(process.env['BENCH_SCALE'] ?? '1');
+const progress = (line: string) => process.stderr.write(line + '\n');
+const resultsPath = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+
+const all: Results = {};
+const run = async (title: string, fn: () => Promise<Results>) => {
+  progress(`running: ${title}`);
+  const results = await fn();
+  printResults(title, results);
+  Object.assign(all, results);
+};
+
+await run('core: runner alone (in-memory store, no queues)', () =>
+  benchCorePure({ keys: 100, addsPerKey: Math.round(200 * scale) }),
+);
+for (const durability of ['fsync', 'none'] as const) {
+  await run(`core: embedded runtime, durability ${durability}`, () =>
+    benchCoreEmbedded({
+      durability,
+      keys: 200,
+      addsPerKey: Math.round(50 * scale),
+      sendChunk: 100,
+      closedLoopClients: 16,
+      closedLoopMessages: Math.round(2000 * scale),
+      progress,
+    }),
+  );
+}
+await run('core: AWS-protocol lane (functions/* on dynalite + fauxqs)', () =>
+  benchCoreAwsLane({ keys: 20, addsPerKey: Math.round(15 * scale), progress }),
+);
+
+all['bench.machine'] = `${process.platform}-${process.arch}, node ${process.version}`;
+all['bench.date'] = new Date().toISOString();
+await writeResults(resultsPath, all);
+process.stdout.write(`\nwritten: ${resultsPath}\n`);

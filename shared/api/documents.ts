@@ -1,0 +1,56 @@
+/**
+ * Request bodies: YAML (one or many documents) or JSON, and `kind: List` expanded into its items.
+ */
+import { parseAllDocuments } from 'yaml';
+
+export class BodyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+export function parseDocuments(body: string, contentType: string | undefined): unknown[] {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const looksJson = type === 'application/json' || (type === '' && /^\s*[[{]/.test(body));
+  const docs = looksJson ? [parseJson(body)] : parseYaml(body);
+  return docs.flatMap(expandList).filter((d) => d !== null && d !== undefined);
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (err) {
+    throw new BodyError(`invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseYaml(body: string): unknown[] {
+  const docs = parseAllDocuments(body, { prettyErrors: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  return list.map((doc, i) => {
+    const first = doc.errors[0];
+    if (first) {
+      const at = first.linePos?.[0];
+      const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+      throw new BodyError(
+        `invalid YAML in document ${i + 1}${where}: ${first.message.split('\n')[0]}`,
+      );
+    }
+    return doc.toJS() as unknown;
+  });
+}
+
+function expandList(doc: unknown): unknown[] {
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+    const record = doc as Record<string, unknown>;
+    if (
+      typeof record['kind'] === 'string' &&
+      record['kind'].endsWith('List') &&
+      Array.isArray(record['items'])
+    ) {
+      return record['items'] as unknown[];
+    }
+  }
+  return [doc];
+}

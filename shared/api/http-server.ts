@@ -1,0 +1,479 @@
+/**
+ * The HTTP API of a control plane: apply, list, get, patch, delete and the event log of any
+ * Kubernetes-style resource, with Kubernetes-style Status errors. Plain node:http; the routes only
+ * translate requests into messages and read models (ControlPlane), never decide anything.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ControlPlane } from '../runtime/control-plane.js';
+import type { Log } from '../core/log.js';
+import { silentLog } from '../core/log.js';
+import type { KubeObject, PatchType } from '../core/objects.js';
+import type { Message } from '../core/types.js';
+import { CLUSTER_SCOPED_NAMESPACE, HOME_CLUSTER, formatKey } from '../core/types.js';
+import type { MessageOutcome } from '../core/runner.js';
+import { isNamespaced, resolveKind } from '../resources/catalog.js';
+import { validateObject } from '../resources/validate-object.js';
+import type { FieldError } from '../resources/validate-object.js';
+import { matchesLabels, parseLabelSelector, SelectorError } from '../resources/label-selector.js';
+import { BodyError, parseDocuments } from './documents.js';
+
+export interface ApiServerOptions {
+  controlPlane: ControlPlane;
+  auth: { token: string } | { none: true };
+  log?: Log;
+  version: string;
+  /** API Gateway's payload limit. */
+  maxBodyBytes?: number;
+  /** How long a write waits for its commit before answering 202. */
+  defaultWaitMs?: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+type Query = URLSearchParams;
+
+export function createApiServer(options: ApiServerOptions): Server {
+  const log = options.log ?? silentLog;
+  const api = new Api(options);
+  return createServer((req, res) => {
+    api.handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError)
+        return sendStatus(res, err.code, err.reason, err.message, err.details);
+      log.error('request failed', { method: req.method, url: req.url, error: String(err) });
+      sendStatus(
+        res,
+        500,
+        'InternalError',
+        'internal error: the request may or may not have been applied; see the logs',
+      );
+    });
+  });
+}
+
+class Api {
+  private readonly cp: ControlPlane;
+  private readonly tokenHash: Buffer | undefined;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.cp = options.controlPlane;
+    this.tokenHash = 'token' in options.auth ? sha256(options.auth.token) : undefined;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
+    this.authorize(req);
+    if (url.pathname === '/version') return sendJson(res, 200, { version: this.options.version });
+    if (url.pathname === '/api/v1/apply') {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      return this.apply(req, res, url.searchParams);
+    }
+    const prefix = '/api/v1/resources/';
+    if (!url.pathname.startsWith(prefix))
+      throw new HttpError(404, 'NotFound', `no route ${url.pathname}`);
+    const parts = url.pathname
+      .slice(prefix.length)
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
+    const kind = parts[0] ? (resolveKind(parts[0])?.kind ?? parts[0]) : undefined;
+    if (
+      !kind ||
+      parts.length === 2 ||
+      parts.length > 4 ||
+      (parts.length === 4 && parts[3] !== 'events')
+    ) {
+      throw new HttpError(404, 'NotFound', `no route ${url.pathname}`);
+    }
+    if (parts.length === 1) {
+      if (method !== 'GET') throw methodNotAllowed(method, 'GET');
+      return this.list(res, kind, url.searchParams);
+    }
+    const cluster = url.searchParams.get('cluster') ?? HOME_CLUSTER;
+    const key = formatKey({ cluster, kind, namespace: parts[1]!, name: parts[2]! });
+    if (parts.length === 4) {
+      if (method !== 'GET') throw methodNotAllowed(method, 'GET');
+      return this.events(res, key, url.searchParams);
+    }
+    if (kind === 'Secret') return this.secret(res, method, parts[1]!, parts[2]!);
+    switch (method) {
+      case 'GET':
+        return this.get(res, key);
+      case 'PATCH':
+        return this.patch(req, res, key, url.searchParams);
+      case 'DELETE':
+        return this.delete(res, key, url.searchParams);
+      default:
+        throw methodNotAllowed(method, 'GET, PATCH, DELETE');
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.tokenHash) return;
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // Compare digests: constant time whatever the lengths.
+    if (!timingSafeEqual(sha256(given), this.tokenHash)) {
+      throw new HttpError(
+        401,
+        'Unauthorized',
+        'missing or wrong bearer token (Authorization: Bearer <token>)',
+      );
+    }
+  }
+
+  private async apply(req: IncomingMessage, res: ServerResponse, query: Query): Promise<void> {
+    const body = await readBody(req, this.options.maxBodyBytes ?? 10 * 1024 * 1024);
+    let docs: unknown[];
+    try {
+      docs = parseDocuments(body, req.headers['content-type']);
+    } catch (err) {
+      if (err instanceof BodyError) throw new HttpError(400, 'BadRequest', err.message);
+      throw err;
+    }
+    if (docs.length === 0)
+      throw new HttpError(400, 'BadRequest', 'no documents in the request body');
+    const cluster = query.get('cluster') ?? HOME_CLUSTER;
+    const errors: (FieldError & { document: number })[] = [];
+    const warnings: string[] = [];
+    const objects: KubeObject[] = [];
+    docs.forEach((doc, i) => {
+      const v = validateObject(doc);
+      errors.push(...v.errors.map((e) => ({ ...e, document: i + 1 })));
+      warnings.push(...v.warnings.map((w) => `document ${i + 1}: ${w}`));
+      if (v.object) objects.push(v.object);
+    });
+    if (errors.length > 0) {
+      const message = errors
+        .map((e) => `document ${e.document}: ${e.path || '(root)'}: ${e.message}`)
+        .join('; ');
+      throw new HttpError(422, 'Invalid', `nothing applied: ${message}`, { causes: errors });
+    }
+    const items: Record<string, unknown>[] = [];
+    const messages: Message[] = [];
+    const pending: { key: string; message: Message; previous: string | undefined }[] = [];
+    for (const object of objects) {
+      if (!object.metadata.name)
+        object.metadata.name = generateName(String(object.metadata['generateName']));
+      const namespace = isNamespaced(object.kind)
+        ? object.metadata.namespace!
+        : CLUSTER_SCOPED_NAMESPACE;
+      const key = formatKey({ cluster, kind: object.kind, namespace, name: object.metadata.name });
+      if (object.kind === 'Secret' && object.apiVersion === 'v1') {
+        await this.cp.secrets.put(toSecret(object));
+        items.push({ key, result: 'configured', object: redactSecret(object) });
+        continue;
+      }
+      const previous = (await this.cp.get(key)).object?.metadata.resourceVersion;
+      const message: Message = {
+        id: this.cp.newMessageId(),
+        key,
+        at: this.cp.clock.now(),
+        event: { type: 'Apply', object },
+      };
+      messages.push(message);
+      pending.push({ key, message, previous });
+      items.push({ key });
+    }
+    const outcomes = await this.cp.submit(messages, {
+      waitMs: waitMs(query, this.options.defaultWaitMs),
+    });
+    let queued = false;
+    let p = 0;
+    for (const item of items) {
+      if (item['result']) continue;
+      const { key, message, previous } = pending[p++]!;
+      const outcome = outcomes.get(message.id);
+      if (!outcome) {
+        queued = true;
+        item['result'] = 'queued';
+        continue;
+      }
+      if (outcome.rejected) {
+        item['result'] = 'refused';
+        item['reason'] = outcome.rejected.reason;
+        continue;
+      }
+      const { object, version } = await this.cp.get(key);
+      item['version'] = version;
+      item['object'] = object;
+      item['result'] =
+        previous === undefined
+          ? 'created'
+          : object?.metadata.resourceVersion === previous
+            ? 'unchanged'
+            : 'configured';
+    }
+    setWarnings(res, warnings);
+    sendJson(res, queued ? 202 : 200, { items, warnings });
+  }
+
+  private async list(res: ServerResponse, kind: string, query: Query): Promise<void> {
+    if (kind === 'Secret')
+      throw new HttpError(403, 'Forbidden', 'Secrets are never listed or returned by this API');
+    let requirements;
+    try {
+      requirements = parseLabelSelector(query.get('labelSelector') ?? '');
+    } catch (err) {
+      if (err instanceof SelectorError) throw new HttpError(400, 'BadRequest', err.message);
+      throw err;
+    }
+    const filter: { cluster?: string; namespace?: string } = {};
+    const cluster = query.get('cluster');
+    const namespace = query.get('namespace');
+    if (cluster) filter.cluster = cluster;
+    if (namespace) filter.namespace = namespace;
+    const entries = await this.cp.list(kind, filter);
+    const items = entries
+      .map((e) => e.object as unknown as KubeObject)
+      .filter((o) => matchesLabels(requirements, o.metadata.labels))
+      .sort((a, b) =>
+        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+          `${b.metadata.namespace}/${b.metadata.name}`,
+        ),
+      );
+    sendJson(res, 200, { apiVersion: 'v1', kind: `${kind}List`, items });
+  }
+
+  private async get(res: ServerResponse, key: string): Promise<void> {
+    const { object } = await this.cp.get(key);
+    if (!object) throw new HttpError(404, 'NotFound', `${key} not found`);
+    sendJson(res, 200, object);
+  }
+
+  private async patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    query: Query,
+  ): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const patchTypes: Record<string, PatchType> = {
+      'application/merge-patch+json': 'merge',
+      'application/json-patch+json': 'json',
+    };
+    const patchType = patchTypes[type];
+    if (!patchType) {
+      throw new HttpError(
+        415,
+        'UnsupportedMediaType',
+        `Content-Type "${type}": use application/merge-patch+json or application/json-patch+json`,
+      );
+    }
+    const body = await readBody(req, this.options.maxBodyBytes ?? 10 * 1024 * 1024);
+    let patch: unknown;
+    try {
+      patch = JSON.parse(body);
+    } catch (err) {
+      throw new HttpError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
+    }
+    const outcome = await this.write(key, { type: 'Patch', patchType, patch }, query);
+    if (!outcome) return sendJson(res, 202, { key, result: 'queued' });
+    const { object } = await this.cp.get(key);
+    if (!object)
+      return sendStatus(
+        res,
+        200,
+        'Success',
+        `${key} deleted: its last finalizer was removed`,
+        undefined,
+        'Success',
+      );
+    sendJson(res, 200, object);
+  }
+
+  private async delete(res: ServerResponse, key: string, query: Query): Promise<void> {
+    const outcome = await this.write(key, { type: 'Delete' }, query);
+    if (!outcome) return sendJson(res, 202, { key, result: 'queued' });
+    const { object } = await this.cp.get(key);
+    if (object) return sendJson(res, 200, object);
+    sendStatus(res, 200, 'Success', `${key} deleted`, undefined, 'Success');
+  }
+
+  /** Sends one command and maps a refusal to its HTTP status; undefined when still queued. */
+  private async write(
+    key: string,
+    event: Message['event'],
+    query: Query,
+  ): Promise<MessageOutcome | undefined> {
+    const message: Message = { id: this.cp.newMessageId(), key, at: this.cp.clock.now(), event };
+    const outcome = (
+      await this.cp.submit([message], { waitMs: waitMs(query, this.options.defaultWaitMs) })
+    ).get(message.id);
+    if (outcome?.rejected) {
+      const codes: Record<string, number> = {
+        NotFound: 404,
+        Conflict: 409,
+        Invalid: 422,
+        TooLarge: 413,
+      };
+      const code = codes[outcome.rejected.code] ?? 422;
+      throw new HttpError(code, outcome.rejected.code, outcome.rejected.reason);
+    }
+    return outcome;
+  }
+
+  private async events(res: ServerResponse, key: string, query: Query): Promise<void> {
+    const from = Math.max(1, Number(query.get('from') ?? '1') || 1);
+    const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? '100') || 100));
+    const versions = await this.cp.events(key, { from, limit });
+    if (versions.length === 0 && from === 1)
+      throw new HttpError(404, 'NotFound', `${key} has no events`);
+    sendJson(res, 200, {
+      key,
+      items: versions.map((v) => ({
+        version: v.version,
+        at: new Date(v.at).toISOString(),
+        machine: v.machine,
+        events: v.events.map((e) => ({
+          messageId: e.messageId,
+          at: new Date(e.at).toISOString(),
+          type: e.event.type,
+          ...(e.rejected ? { rejected: e.rejected } : {}),
+          event: e.event,
+        })),
+        effects: v.effects.map((e) => ({ id: e.id, kind: e.kind })),
+      })),
+    });
+  }
+
+  private async secret(
+    res: ServerResponse,
+    method: string,
+    namespace: string,
+    name: string,
+  ): Promise<void> {
+    if (method === 'DELETE') {
+      if (!(await this.cp.secrets.delete(namespace, name)))
+        throw new HttpError(404, 'NotFound', `secret ${namespace}/${name} not found`);
+      return sendStatus(
+        res,
+        200,
+        'Success',
+        `secret ${namespace}/${name} deleted`,
+        undefined,
+        'Success',
+      );
+    }
+    throw new HttpError(
+      403,
+      'Forbidden',
+      'Secrets are never returned or patched by this API; apply them again to change them',
+    );
+  }
+}
+
+function toSecret(object: KubeObject) {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(
+    (object['data'] as Record<string, string> | undefined) ?? {},
+  )) {
+    data[k] = Buffer.from(v, 'base64').toString('utf8');
+  }
+  Object.assign(data, (object['stringData'] as Record<string, string> | undefined) ?? {});
+  return {
+    name: object.metadata.name,
+    namespace: object.metadata.namespace ?? 'default',
+    labels: object.metadata.labels ?? {},
+    data,
+  };
+}
+
+function redactSecret(object: KubeObject): KubeObject {
+  const keys = [
+    ...Object.keys((object['data'] as object | undefined) ?? {}),
+    ...Object.keys((object['stringData'] as object | undefined) ?? {}),
+  ];
+  const { data: _d, stringData: _s, ...rest } = object;
+  return { ...rest, data: Object.fromEntries(keys.map((k) => [k, '<redacted>'])) } as KubeObject;
+}
+
+function generateName(prefix: string): string {
+  // As the API server: five characters from an alphabet without vowels or look-alikes.
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const bytes = randomBytes(5);
+  return prefix + [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function waitMs(query: Query, fallback = 10_000): number {
+  const wait = Number(query.get('wait') ?? fallback);
+  return Number.isFinite(wait) ? Math.min(Math.max(wait, 0), 60_000) : fallback;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit)
+      throw new HttpError(413, 'RequestEntityTooLarge', `request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function methodNotAllowed(method: string, allowed: string): HttpError {
+  return new HttpError(
+    405,
+    'MethodNotAllowed',
+    `${method} is not allowed here (allowed: ${allowed})`,
+  );
+}
+
+function setWarnings(res: ServerResponse, warnings: string[]): void {
+  if (warnings.length === 0) return;
+  // As kube-apiserver: one Warning header value per warning, in the 299 form kubectl prints.
+  res.setHeader(
+    'Warning',
+    warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`),
+  );
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain' });
+  res.end(text);
+}
+
+function sendStatus(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: unknown,
+  status: 'Success' | 'Failure' = 'Failure',
+): void {
+  sendJson(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status,
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  });
+}

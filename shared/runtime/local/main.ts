@@ -1,0 +1,152 @@
+/**
+ * `npm start`: the control plane on the embedded default. Parses options, starts the runtime and
+ * the HTTP API, prints where everything is, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LocalRuntime } from './runtime.js';
+import type { Durability } from './runtime.js';
+import { createApiServer } from '../../api/http-server.js';
+import { jsonLog } from '../../core/log.js';
+import { kindMachines, effectHandlers } from '../registry.js';
+
+const HELP = `argo-serverless: the control plane on the embedded default (no AWS, no Docker)
+
+Usage: npm start -- [options]
+
+Options:
+  --data-dir <dir>      Where state lives: event log, queues, secrets, API token.
+                        Default: ./.argo-serverless (env ARGO_SERVERLESS_DATA_DIR)
+  --host <addr>         Address the HTTP API binds to. Default: 127.0.0.1
+  --port <n>            Port of the HTTP API (0 picks a free one). Default: 8080
+  --token <t>           Bearer token callers must send. Default: a random token kept in
+                        <data-dir>/api-token, printed at start (env ARGO_SERVERLESS_TOKEN)
+  --no-auth             Accept requests without a token. Refused unless --host is loopback.
+  --durability <mode>   fsync (default): every acknowledged write is fsynced, with group commit
+                        (concurrent writes share one fsync). none: no fsync; survives a process
+                        crash but not a power loss.
+  --log-level <level>   debug | info | warn | error. Default: info
+  -h, --help            This help.
+
+HTTP API (JSON; Kubernetes-style objects):
+  GET    /healthz
+  POST   /api/v1/apply[?cluster=]                    YAML or JSON, one or many documents
+  GET    /api/v1/resources/:kind[?namespace=&labelSelector=&cluster=]
+  GET    /api/v1/resources/:kind/:namespace/:name    (namespace "_" for cluster-scoped kinds)
+  PATCH  /api/v1/resources/:kind/:namespace/:name    merge-patch+json or json-patch+json
+  DELETE /api/v1/resources/:kind/:namespace/:name    honours finalizers
+  GET    /api/v1/resources/:kind/:namespace/:name/events   the resource's event log
+`;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      token: { type: 'string' },
+      'no-auth': { type: 'boolean', default: false },
+      durability: { type: 'string', default: 'fsync' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const host = values.host;
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port: "${values.port}" is not a port number`);
+  if (values.durability !== 'fsync' && values.durability !== 'none') {
+    fail(`--durability: "${values.durability}" must be fsync or none`);
+  }
+  const level = values['log-level'];
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    fail(`--log-level: "${level}" is not a level`);
+  if (values['no-auth'] && !LOOPBACK.test(host)) {
+    fail(`--no-auth is only allowed on a loopback address, not on --host ${host}`);
+  }
+  const dataDir = resolve(
+    values['data-dir'] ?? process.env['ARGO_SERVERLESS_DATA_DIR'] ?? '.argo-serverless',
+  );
+  const log = jsonLog(level as 'info');
+
+  const runtime = await LocalRuntime.start({
+    dataDir,
+    durability: values.durability as Durability,
+    kinds: kindMachines,
+    effectHandlers,
+    log,
+  });
+  const token = values['no-auth']
+    ? undefined
+    : (values.token ?? process.env['ARGO_SERVERLESS_TOKEN'] ?? (await storedToken(dataDir)));
+  const server = createApiServer({
+    controlPlane: runtime,
+    auth: token ? { token } : { none: true },
+    log,
+    version: '0.1.0',
+  });
+  await new Promise<void>((ok, ko) => {
+    server.once('error', ko);
+    server.listen(port, host, ok);
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  process.stdout.write(
+    [
+      `argo-serverless control plane is up (embedded runtime)`,
+      `  API:        ${url}/api/v1`,
+      `  auth:       ${token ? `Authorization: Bearer ${token}` : 'none (--no-auth, loopback only)'}`,
+      `  data dir:   ${dataDir}`,
+      `  durability: ${values.durability === 'fsync' ? 'fsync per commit (group commit)' : 'none (no fsync)'}`,
+      `  try:        curl -H 'Authorization: Bearer …' ${url}/api/v1/resources/Workflow`,
+      `Press Ctrl-C to stop.`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    server.close();
+    server.closeAllConnections();
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function storedToken(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'api-token');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const token = randomBytes(24).toString('base64url');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, token + '\n', { mode: 0o600 });
+    return token;
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\nRun with --help for the options.\n`);
+  process.exit(2);
+}
+
+await main().catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
