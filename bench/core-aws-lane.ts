@@ -4,8 +4,8 @@
  * machine, not for AWS; they show the cost of the wire protocol and the per-message round trips.
  */
 import type { EffectHandler } from '../shared/core/effects.js';
-import type { Message } from '../shared/core/types.js';
-import { counterKind, counterObject } from '../test/support/counter-machine.js';
+import { counterKind } from '../test/support/counter-machine.js';
+import { addMessages, counterKeys, createMessages } from './counter-load.js';
 import { startAwsLane } from '../test/support/aws-lane.js';
 import { percentile, round } from './stats.js';
 import type { Results } from './stats.js';
@@ -31,28 +31,11 @@ export async function benchCoreAwsLane(options: {
     },
   });
   try {
-    const keys = Array.from({ length: options.keys }, (_, i) => `in-cluster/Counter/bench/c${i}`);
-    await lane.send(
-      keys.map((key, i) => ({
-        id: `create-${i}`,
-        key,
-        at: Date.now(),
-        event: { type: 'Apply', object: counterObject(`c${i}`, 'bench') },
-      })),
-    );
+    const keys = counterKeys(options.keys);
+    await lane.send(createMessages(keys));
     await lane.drained();
 
-    const messages: Message[] = [];
-    for (let r = 0; r < options.addsPerKey; r++) {
-      keys.forEach((key, i) =>
-        messages.push({
-          id: `add-${i}-${r}`,
-          key,
-          at: Date.now(),
-          event: { type: 'Add', amount: 1 },
-        }),
-      );
-    }
+    const messages = addMessages(keys, options.addsPerKey);
     const started = performance.now();
     for (const m of messages) sentAt.set(m.id, started);
     await lane.send(messages);
@@ -69,8 +52,8 @@ export async function benchCoreAwsLane(options: {
     }
     latencies.sort((a, b) => a - b);
     return {
-      'core.latencyMs.p50.awsLane': round(percentile(latencies, 50)),
-      'core.latencyMs.p99.awsLane': round(percentile(latencies, 99)),
+      'core.backlog.latencyMs.p50.awsLane': round(percentile(latencies, 50)),
+      'core.backlog.latencyMs.p99.awsLane': round(percentile(latencies, 99)),
       'core.transitionsPerSec.awsLane': round(transitions / elapsedS, 0),
       'core.transitions.awsLane': transitions,
       'core.logicalBytesPerTransition.awsLane': round(bytes / transitions, 0),

@@ -1,21 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { spawn } from 'node:child_process';
 import { LevelEventStore } from '../../shared/adapters/local/level-event-store.js';
 import { describeEventStoreContract, item } from '../contracts/event-store.contract.js';
 import { repoRoot } from '../support/start-process.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-async function tempDir() {
-  const d = await mkdtemp(join(tmpdir(), 'argosls-level-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('argosls-level');
 
 describeEventStoreContract('embedded LevelDB (fsync)', async () => {
   const store = await LevelEventStore.open({ path: await tempDir(), durability: 'fsync' });

@@ -1,7 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs.js';
 import { LocalQueue } from '../../shared/adapters/local/local-queue.js';
 import { LocalTimers } from '../../shared/adapters/local/local-timers.js';
 import { messageCodec } from '../../shared/core/ports.js';
@@ -9,15 +7,7 @@ import type { Message } from '../../shared/core/types.js';
 import { describeQueueContract, testCodec } from '../contracts/queue.contract.js';
 import type { TestItem } from '../contracts/queue.contract.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-async function tempDir() {
-  const d = await mkdtemp(join(tmpdir(), 'argosls-queue-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('argosls-queue');
 
 async function openQueue(path: string) {
   return LocalQueue.open<TestItem>({
