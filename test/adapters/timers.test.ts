@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import { SqsOutbox } from '../../shared/adapters/aws/sqs-outbox.js';
 import {
   SqsTimers,
@@ -13,8 +12,13 @@ import type { Timer } from '../../shared/core/ports.js';
 import type { Message } from '../../shared/core/types.js';
 import { CollectingOutbox } from '../support/collecting-outbox.js';
 import { startFauxqs } from '../support/fauxqs.js';
-import type { Fauxqs } from '../support/fauxqs.js';
 import { SqsEventSource } from '../support/sqs-event-source.js';
+import { describeTimersContract } from '../contracts/timers.contract.js';
+import { LocalQueue } from '../../shared/adapters/local/local-queue.js';
+import { LocalTimers } from '../../shared/adapters/local/local-timers.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const KEY = 'in-cluster/Rollout/shop/checkout';
 const timer = (fireAt: number): Timer => ({
@@ -56,53 +60,71 @@ describe('SQS timer hops', () => {
   });
 });
 
-describe('SQS timers on the wire (fauxqs)', () => {
-  let sqs: Fauxqs;
-  beforeAll(async () => {
-    sqs = await startFauxqs();
+describeTimersContract('SQS timers queue hops (fauxqs)', async () => {
+  const sqs = await startFauxqs();
+  const clock = { now: () => Date.now() };
+  const { url: timersUrl } = await sqs.createQueue('timers', { fifo: false });
+  const { url: commandsUrl } = await sqs.createQueue('commands', { fifo: true });
+  const timersOutbox = new SqsOutbox<Timer>({
+    client: sqs.client,
+    queueUrl: timersUrl,
+    codec: timerCodec,
+    fifo: false,
+    delaySeconds: (t) => hopDelaySeconds(t, clock.now()),
   });
-  afterAll(async () => sqs.stop());
+  const commands = new SqsOutbox<Message>({
+    client: sqs.client,
+    queueUrl: commandsUrl,
+    codec: messageCodec,
+    fifo: true,
+  });
+  const delivered: { message: Message; at: number }[] = [];
+  const forwarder = new SqsEventSource({
+    client: sqs.client,
+    queueUrl: timersUrl,
+    handler: sqsBatchHandler(
+      timerCodec,
+      forwardDueTimers({ clock, commands, timers: timersOutbox }),
+    ),
+  });
+  const consumer = new SqsEventSource({
+    client: sqs.client,
+    queueUrl: commandsUrl,
+    handler: sqsBatchHandler(messageCodec, async (batch) => {
+      for (const r of batch) delivered.push({ message: r.body, at: Date.now() });
+      return { failed: [] };
+    }),
+  });
+  return {
+    timers: new SqsTimers(timersOutbox),
+    delivered: () => delivered,
+    async close() {
+      await forwarder.stop();
+      await consumer.stop();
+      await sqs.stop();
+    },
+  };
+});
 
-  it('a timer scheduled 2 s ahead reaches the commands queue no earlier than due', async () => {
-    const clock = { now: () => Date.now() };
-    const { url: timersUrl } = await sqs.createQueue('timers', { fifo: false });
-    const { url: commandsUrl } = await sqs.createQueue('commands', { fifo: true });
-    const timersOutbox = new SqsOutbox<Timer>({
-      client: sqs.client,
-      queueUrl: timersUrl,
-      codec: timerCodec,
-      fifo: false,
-      delaySeconds: (t) => hopDelaySeconds(t, clock.now()),
-    });
-    const commands = new SqsOutbox<Message>({
-      client: sqs.client,
-      queueUrl: commandsUrl,
-      codec: messageCodec,
-      fifo: true,
-    });
-    const source = new SqsEventSource({
-      client: sqs.client,
-      queueUrl: timersUrl,
-      handler: sqsBatchHandler(
-        timerCodec,
-        forwardDueTimers({ clock, commands, timers: timersOutbox }),
-      ),
-    });
-    const fireAt = Date.now() + 2_000;
-    await new SqsTimers(timersOutbox).schedule(timer(fireAt));
-    let got: Message | undefined;
-    while (!got) {
-      const out = await sqs.client.send(
-        new ReceiveMessageCommand({ QueueUrl: commandsUrl, WaitTimeSeconds: 1 }),
-      );
-      if (out.Messages?.[0]) got = messageCodec.decode(out.Messages[0].Body!);
-    }
-    expect(Date.now()).toBeGreaterThanOrEqual(fireAt);
-    expect(got).toMatchObject({
-      key: KEY,
-      at: fireAt,
-      event: { type: 'TimerFired', generation: 4 },
-    });
-    await source.stop();
+describeTimersContract('embedded timer wheel (LevelDB queue)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'argosls-timers-'));
+  const queue = await LocalQueue.open<Message>({
+    path: dir,
+    codec: messageCodec,
+    fifo: true,
+    durability: 'none',
   });
+  const delivered: { message: Message; at: number }[] = [];
+  queue.start(async (batch) => {
+    for (const r of batch) delivered.push({ message: r.body, at: Date.now() });
+    return { failed: [] };
+  });
+  return {
+    timers: new LocalTimers(queue),
+    delivered: () => delivered,
+    async close() {
+      await queue.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 });
