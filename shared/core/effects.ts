@@ -17,6 +17,13 @@ export class TransientError extends Error {
   }
 }
 
+/** TransientError, or any error that says it is retryable (KubernetesError for 429 / 5xx). */
+export function isTransient(err: unknown): boolean {
+  return (
+    err instanceof TransientError || (err as { retryable?: unknown } | null)?.retryable === true
+  );
+}
+
 export interface EffectContext {
   /** Resolves a SecretRef; the namespace defaults to the resource's. Never log the value. */
   secret(ref: SecretRef): Promise<string>;
@@ -135,7 +142,7 @@ export class EffectWorker {
       try {
         return { ok: true, result: await handler.run(effect, ctx) };
       } catch (err) {
-        const transient = err instanceof TransientError;
+        const transient = isTransient(err);
         const reason = err instanceof Error ? err.message : String(err);
         if (!transient || attempt >= this.options.attemptsPerDelivery) {
           return { ok: false, reason, transient };

@@ -5,6 +5,7 @@ import type { Secrets, Timer } from '../../shared/core/ports.js';
 import { SecretNotFoundError } from '../../shared/core/ports.js';
 import type { Effect, Message } from '../../shared/core/types.js';
 import { CollectingOutbox } from '../support/collecting-outbox.js';
+import { KubernetesError } from '../../shared/core/kubernetes.js';
 
 const KEY = 'in-cluster/Workflow/argo/wf1';
 const effect = (kind: string, input: Effect['input'] = null): Effect => ({
@@ -161,5 +162,21 @@ describe('effect worker', () => {
       { deliveryId: 'b', group: 'b', body: effect('down'), receiveCount: 1 },
     ]);
     expect(result).toEqual({ failed: ['b'] });
+  });
+
+  it('a Kubernetes 429 counts as transient and is retried', async () => {
+    let calls = 0;
+    const { w, commands } = worker([
+      {
+        kind: 'k8s.apply',
+        run: async () => {
+          if (++calls === 1) throw KubernetesError.fromStatus(429, 'too many requests', 1);
+          return 'applied';
+        },
+      },
+    ]);
+    await w.runDelivery({ body: effect('k8s.apply'), receiveCount: 1 });
+    expect(calls).toBe(2);
+    expect(commands.sent[0]?.event).toMatchObject({ type: 'EffectSucceeded', result: 'applied' });
   });
 });
