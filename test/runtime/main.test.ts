@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { repoRoot, startControlPlane } from '../support/start-process.js';
 import type { StartedProcess } from '../support/start-process.js';
+import { kubectl } from '../support/kubectl.js';
 
 const run = promisify(execFile);
 const seed = (name: string) => readFile(join(repoRoot, '../shared/corpus/seeds', name), 'utf8');
@@ -47,6 +48,8 @@ describe('npm start (the embedded runtime entry point)', () => {
       { cwd: repoRoot },
     );
     for (const option of [
+      '--kubeconfig',
+      '--context',
       '--data-dir',
       '--host',
       '--port',
@@ -106,6 +109,16 @@ describe('npm start (the embedded runtime entry point)', () => {
     expect(after.status).toBe(200);
     expect(((await after.json()) as { metadata: { uid: string } }).metadata.uid).toBe(
       object.metadata.uid,
+    );
+  });
+
+  it('starts the simulated home cluster and prints a kubeconfig kubectl can use', async () => {
+    const dataDir = await tempDir();
+    const p = await start(['--port', '0', '--data-dir', dataDir]);
+    const kubeconfig = /kubeconfig: (\S+)/.exec(p.output())?.[1];
+    expect(kubeconfig).toBe(join(dataDir, 'kubeconfig'));
+    expect(await kubectl(kubeconfig!, ['get', 'namespace', 'default', '-o', 'name'])).toBe(
+      'namespace/default\n',
     );
   });
 });

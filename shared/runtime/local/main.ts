@@ -11,6 +11,7 @@ import type { Durability } from './runtime.js';
 import { createApiServer } from '../../api/http-server.js';
 import { jsonLog } from '../../core/log.js';
 import { kindMachines, effectHandlers } from '../registry.js';
+import { connectHomeCluster } from './home-cluster.js';
 
 const HELP = `argo-serverless: the control plane on the embedded default (no AWS, no Docker)
 
@@ -28,6 +29,10 @@ Options:
                         (concurrent writes share one fsync). none: no fsync; survives a process
                         crash but not a power loss.
   --log-level <level>   debug | info | warn | error. Default: info
+  --kubeconfig <file>   Use a real cluster as the home cluster (in-cluster) instead of the
+                        simulated one. Default: the simulated cluster, whose kubeconfig is
+                        written to <data-dir>/kubeconfig (kubectl needs --validate=false)
+  --context <name>      The kubeconfig context to use (with --kubeconfig). Default: its current
   -h, --help            This help.
 
 HTTP API (JSON; Kubernetes-style objects):
@@ -53,6 +58,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       'no-auth': { type: 'boolean', default: false },
       durability: { type: 'string', default: 'fsync' },
       'log-level': { type: 'string', default: 'info' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -86,6 +93,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     effectHandlers,
     log,
   });
+  const cluster = await connectHomeCluster({
+    dataDir,
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    ...(values.context ? { context: values.context } : {}),
+  });
   const token = values['no-auth']
     ? undefined
     : (values.token ?? process.env['ARGO_SERVERLESS_TOKEN'] ?? (await storedToken(dataDir)));
@@ -108,6 +120,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       `  API:        ${url}/api/v1`,
       `  auth:       ${token ? `Authorization: Bearer ${token}` : 'none (--no-auth, loopback only)'}`,
       `  data dir:   ${dataDir}`,
+      `  cluster:    ${cluster.description}`,
+      `  kubeconfig: ${cluster.kubeconfigPath}`,
       `  durability: ${values.durability === 'fsync' ? 'fsync per commit (group commit)' : 'none (no fsync)'}`,
       `  try:        curl -H 'Authorization: Bearer …' ${url}/api/v1/resources/Workflow`,
       `Press Ctrl-C to stop.`,
@@ -123,6 +137,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     server.close();
     server.closeAllConnections();
     await runtime.stop();
+    await cluster.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

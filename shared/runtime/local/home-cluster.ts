@@ -1,0 +1,51 @@
+/**
+ * The home cluster of the embedded runtime: the simulated cluster by default (its kubeconfig
+ * written into the data directory, so kubectl can use it), or a real one from a kubeconfig.
+ */
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Kubernetes } from '../../core/kubernetes.js';
+import { ClientNodeKubernetes } from '../../adapters/kubernetes/client-node-kubernetes.js';
+import { startSimCluster } from '../../adapters/local/sim-cluster/server.js';
+
+export interface HomeCluster {
+  kubernetes: Kubernetes;
+  /** What to print: which cluster and where its kubeconfig is. */
+  description: string;
+  kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+export async function connectHomeCluster(options: {
+  dataDir: string;
+  kubeconfig?: string;
+  context?: string;
+}): Promise<HomeCluster> {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) {
+    kc.loadFromFile(options.kubeconfig);
+    if (options.context) {
+      if (!kc.getContextObject(options.context)) {
+        throw new Error(`--context: no context "${options.context}" in ${options.kubeconfig}`);
+      }
+      kc.setCurrentContext(options.context);
+    }
+    return {
+      kubernetes: new ClientNodeKubernetes(kc),
+      description: `context ${kc.getCurrentContext()} of ${options.kubeconfig}`,
+      kubeconfigPath: options.kubeconfig,
+      stop: async () => {},
+    };
+  }
+  if (options.context) throw new Error('--context needs --kubeconfig');
+  const sim = await startSimCluster();
+  const kubeconfigPath = join(options.dataDir, 'kubeconfig');
+  await sim.writeKubeconfig(kubeconfigPath);
+  kc.loadFromFile(kubeconfigPath);
+  return {
+    kubernetes: new ClientNodeKubernetes(kc),
+    description: `simulated, at ${sim.url}`,
+    kubeconfigPath,
+    stop: () => sim.stop(),
+  };
+}
