@@ -20,11 +20,13 @@ import {
 import type { ServedResource } from './resources.js';
 import { BUILT_IN_RESOURCES, groupVersion, resourcesOfCrd } from './resources.js';
 import { strategicMerge } from './strategic-merge.js';
+import { Controllers, defaultControllerOptions } from './controllers.js';
+import type { ControllerOptions } from './controllers.js';
 
 export const PROXY_ANNOTATION = 'sim.argo-serverless.dev/proxy-to';
 export const LOGS_ANNOTATION = 'sim.argo-serverless.dev/logs';
 
-type Obj = JsonObject & { metadata: JsonObject & { name: string; namespace?: string } };
+export type Obj = JsonObject & { metadata: JsonObject & { name: string; namespace?: string } };
 
 export interface FaultRule {
   method?: string;
@@ -42,6 +44,8 @@ export interface SimCluster {
   /** Requests served, for assertions on retries. */
   requests: { method: string; path: string; status: number; impersonate?: string }[];
   writeKubeconfig(path: string, options?: { context?: string }): Promise<void>;
+  /** The simulated kubelet, ReplicaSet and Deployment controllers (tick() runs one pass). */
+  controllers: Controllers;
   stop(): Promise<void>;
 }
 
@@ -56,9 +60,14 @@ class ApiError extends Error {
 }
 
 export async function startSimCluster(
-  options: { port?: number; host?: string } = {},
+  options: { port?: number; host?: string; controllers?: Partial<ControllerOptions> } = {},
 ): Promise<SimCluster> {
   const state = new ClusterState();
+  const controllers = new Controllers(state, {
+    ...defaultControllerOptions,
+    ...options.controllers,
+  });
+  controllers.start();
   const faults: (FaultRule & { used: number })[] = [];
   const requests: SimCluster['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -115,14 +124,16 @@ export async function startSimCluster(
       };
       await writeFile(path, JSON.stringify(config, null, 2));
     },
+    controllers,
     async stop() {
+      controllers.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
-class ClusterState {
+export class ClusterState {
   private revision = 0;
   resources: ServedResource[] = [...BUILT_IN_RESOURCES];
   readonly objects = new Map<string, Obj>();
@@ -137,6 +148,13 @@ class ClusterState {
         metadata: { name },
       });
     }
+  }
+
+  /** The built-in resource of a kind (controllers use it). */
+  builtIn(kind: string): ServedResource {
+    const r = this.resources.find((x) => x.builtIn && x.kind === kind);
+    if (!r) throw new Error(`no built-in kind ${kind}`);
+    return r;
   }
 
   find(group: string, version: string, name: string): ServedResource | undefined {
