@@ -262,7 +262,9 @@ describe('Kubernetes port over client-node, against the simulated cluster over H
       { impersonate: { serviceAccount: 'argo-workflow', namespace: 'argo' } },
     );
     await new Promise((r) => setImmediate(r));
-    expect(sim.requests.filter((r) => r.impersonate).map((r) => r.impersonate)).toEqual(['system:serviceaccount:argo:argo-workflow']);
+    expect(sim.requests.filter((r) => r.impersonate).map((r) => r.impersonate)).toEqual([
+      'system:serviceaccount:argo:argo-workflow',
+    ]);
   });
 
   it('an injected 429 is a retryable error, and the effect worker retries it', async () => {
