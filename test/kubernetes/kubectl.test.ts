@@ -64,4 +64,44 @@ describe('real kubectl v1.33 against the simulated cluster', () => {
       /NotFound|not found/,
     );
   });
+
+  it('rollout status completes, pods run, set image rolls to a new ReplicaSet', async () => {
+    await kubectl(
+      kubeconfig,
+      ['apply', '--validate=false', '-f', '-'],
+      deployment('nginx:1.27').replace('name: web', 'name: shop'),
+    );
+    expect(
+      await kubectl(kubeconfig, ['rollout', 'status', 'deployment/shop', '--timeout=60s']),
+    ).toMatch(/successfully rolled out/);
+    const phases = await kubectl(kubeconfig, [
+      'get',
+      'pods',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
+    expect(phases.split(' ').filter(Boolean)).toEqual(['Running', 'Running']);
+    await kubectl(kubeconfig, ['set', 'image', 'deployment/shop', 'web=nginx:1.29']);
+    expect(
+      await kubectl(kubeconfig, ['rollout', 'status', 'deployment/shop', '--timeout=60s']),
+    ).toMatch(/successfully rolled out/);
+    const images = await kubectl(kubeconfig, [
+      'get',
+      'pods',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={.items[*].spec.containers[0].image}',
+    ]);
+    expect(images.split(' ').filter(Boolean)).toEqual(['nginx:1.29', 'nginx:1.29']);
+    const sets = await kubectl(kubeconfig, [
+      'get',
+      'rs',
+      '-o',
+      'jsonpath={.items[*].spec.replicas}',
+    ]);
+    expect(sets.split(' ').sort()).toEqual(['0', '2']);
+  });
 });

@@ -26,6 +26,13 @@ import type { ControllerOptions } from './controllers.js';
 export const PROXY_ANNOTATION = 'sim.argo-serverless.dev/proxy-to';
 export const LOGS_ANNOTATION = 'sim.argo-serverless.dev/logs';
 
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: ServedResource;
+  object: Obj;
+  rv: number;
+}
+
 export type Obj = JsonObject & { metadata: JsonObject & { name: string; namespace?: string } };
 
 export interface FaultRule {
@@ -60,9 +67,15 @@ class ApiError extends Error {
 }
 
 export async function startSimCluster(
-  options: { port?: number; host?: string; controllers?: Partial<ControllerOptions> } = {},
+  options: {
+    port?: number;
+    host?: string;
+    controllers?: Partial<ControllerOptions>;
+    /** Changes kept for watches to resume from; older resourceVersions get 410 Expired. */
+    watchHistory?: number;
+  } = {},
 ): Promise<SimCluster> {
-  const state = new ClusterState();
+  const state = new ClusterState(options.watchHistory);
   const controllers = new Controllers(state, {
     ...defaultControllerOptions,
     ...options.controllers,
@@ -137,10 +150,13 @@ export class ClusterState {
   private revision = 0;
   resources: ServedResource[] = [...BUILT_IN_RESOURCES];
   readonly objects = new Map<string, Obj>();
+  /** Recent changes, for watches (bounded: an older resourceVersion is "Expired", 410). */
+  readonly events: WatchEvent[] = [];
+  readonly watchers = new Set<(event: WatchEvent) => void>();
   /** Which resource each stored object belongs to (for the garbage collector). */
   private readonly resourceOf = new Map<string, ServedResource>();
 
-  constructor() {
+  constructor(private readonly historySize = 10_000) {
     for (const name of ['default', 'kube-system', 'kube-public']) {
       this.create(this.find('', 'v1', 'namespaces')!, undefined, {
         apiVersion: 'v1',
@@ -165,6 +181,23 @@ export class ClusterState {
 
   key(r: ServedResource, namespace: string | undefined, name: string): string {
     return `${groupVersion(r)}/${r.name}/${namespace ?? ''}/${name}`;
+  }
+
+  currentVersion(): string {
+    return String(this.revision);
+  }
+
+  private emit(type: WatchEvent['type'], r: ServedResource, object: Obj): void {
+    const event: WatchEvent = {
+      type,
+      resource: r,
+      object: structuredClone(object),
+      rv: this.revision,
+    };
+    this.events.push(event);
+    if (this.events.length > this.historySize)
+      this.events.splice(0, this.events.length - this.historySize);
+    for (const w of this.watchers) w(event);
   }
 
   nextVersion(): string {
@@ -221,6 +254,7 @@ export class ClusterState {
     });
     this.objects.set(key, obj);
     this.resourceOf.set(key, r);
+    this.emit('ADDED', r, obj);
     if (r.kind === 'CustomResourceDefinition') this.resources.push(...resourcesOfCrd(obj));
     return obj;
   }
@@ -266,6 +300,7 @@ export class ClusterState {
     }
     updated.metadata['resourceVersion'] = this.nextVersion();
     this.objects.set(this.key(r, updated.metadata.namespace, updated.metadata.name), updated);
+    this.emit('MODIFIED', r, updated);
     return updated;
   }
 
@@ -277,6 +312,7 @@ export class ClusterState {
       marked.metadata['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       marked.metadata['resourceVersion'] = this.nextVersion();
       this.objects.set(this.key(r, obj.metadata.namespace, obj.metadata.name), marked);
+      this.emit('MODIFIED', r, marked);
       return marked;
     }
     this.remove(r, obj, propagation);
@@ -288,6 +324,8 @@ export class ClusterState {
     const key = this.key(r, obj.metadata.namespace, obj.metadata.name);
     this.objects.delete(key);
     this.resourceOf.delete(key);
+    this.nextVersion();
+    this.emit('DELETED', r, obj);
     if (propagation === 'Orphan') return;
     const uid = obj.metadata['uid'];
     for (const [otherKey, other] of [...this.objects.entries()]) {
@@ -363,6 +401,8 @@ async function handle(
     throw new ApiError(404, 'NotFound', `subresource ${subresource} is not simulated`);
 
   if (!name) {
+    const watching = ['1', 'true'].includes(url.searchParams.get('watch') ?? '');
+    if (method === 'GET' && watching) return watch(state, req, res, r, namespace, url);
     if (method === 'GET') return sendJson(res, 200, listOf(state, r, namespace, url));
     if (method === 'POST')
       return sendJson(res, 201, state.create(r, namespace, await readJson(req)));
@@ -454,14 +494,81 @@ function withoutResourceVersion(o: JsonObject): JsonObject {
   return { ...o, metadata: meta };
 }
 
+/**
+ * A watch: headers flushed at once (informers hang otherwise), then one JSON line per event.
+ * Without a resourceVersion it starts with the current objects as ADDED; with one older than the
+ * retained history it answers an ERROR event with a 410 Expired Status, as the API server does.
+ */
+function watch(
+  state: ClusterState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: ServedResource,
+  namespace: string | undefined,
+  url: URL,
+) {
+  const matches = selectorFilter(url);
+  const sameResource = (e: WatchEvent) =>
+    e.resource.name === r.name && e.resource.group === r.group && e.resource.version === r.version;
+  const visible = (o: Obj) =>
+    (namespace === undefined || o.metadata.namespace === namespace) && matches(o);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  const send = (type: string, object: unknown) =>
+    res.write(JSON.stringify({ type, object }) + '\n');
+  const from = url.searchParams.get('resourceVersion');
+  if (!from || from === '0') {
+    for (const o of state.list(r, namespace).filter(matches)) send('ADDED', o);
+  } else {
+    const rv = Number(from);
+    const oldest = state.events[0]?.rv ?? Number(state.currentVersion()) + 1;
+    if (rv < oldest - 1) {
+      send('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Expired',
+        code: 410,
+        message: `too old resource version: ${rv} (${oldest - 1})`,
+      });
+      res.end();
+      return;
+    }
+    for (const e of state.events)
+      if (e.rv > rv && sameResource(e) && visible(e.object)) send(e.type, e.object);
+  }
+  const listener = (e: WatchEvent) => {
+    if (sameResource(e) && visible(e.object)) send(e.type, e.object);
+  };
+  state.watchers.add(listener);
+  const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+  const timer = timeout > 0 ? setTimeout(() => void res.end(), timeout * 1000) : undefined;
+  const close = () => {
+    clearTimeout(timer);
+    state.watchers.delete(listener);
+  };
+  req.on('close', close);
+  res.on('close', close);
+}
+
 function listOf(state: ClusterState, r: ServedResource, namespace: string | undefined, url: URL) {
-  let items = state.list(r, namespace);
+  return {
+    apiVersion: groupVersion(r),
+    kind: `${r.kind}List`,
+    metadata: { resourceVersion: state.currentVersion() },
+    items: state.list(r, namespace).filter(selectorFilter(url)),
+  };
+}
+
+/** The label and field selectors of a list or watch request, as a predicate. */
+function selectorFilter(url: URL): (o: Obj) => boolean {
+  const checks: ((o: Obj) => boolean)[] = [];
   const labelSelector = url.searchParams.get('labelSelector');
   if (labelSelector) {
     try {
-      const req = parseLabelSelector(labelSelector);
-      items = items.filter((o) =>
-        matchesLabels(req, o.metadata['labels'] as Record<string, string> | undefined),
+      const requirements = parseLabelSelector(labelSelector);
+      checks.push((o) =>
+        matchesLabels(requirements, o.metadata['labels'] as Record<string, string> | undefined),
       );
     } catch (err) {
       if (err instanceof SelectorError) throw new ApiError(400, 'BadRequest', err.message);
@@ -472,7 +579,7 @@ function listOf(state: ClusterState, r: ServedResource, namespace: string | unde
     const fm = /^([^!=]+)(==|=|!=)(.*)$/.exec(clause);
     if (!fm) throw new ApiError(400, 'BadRequest', `invalid field selector "${clause}"`);
     const [, field, op, value] = fm as unknown as [string, string, string, string];
-    items = items.filter((o) => {
+    checks.push((o) => {
       const actual = field
         .split('.')
         .reduce<Json | undefined>(
@@ -482,12 +589,7 @@ function listOf(state: ClusterState, r: ServedResource, namespace: string | unde
       return op === '!=' ? actual !== value : actual === value;
     });
   }
-  return {
-    apiVersion: groupVersion(r),
-    kind: `${r.kind}List`,
-    metadata: { resourceVersion: state.nextVersion() },
-    items,
-  };
+  return (o) => checks.every((check) => check(o));
 }
 
 function podLog(
