@@ -49,7 +49,13 @@ export interface SimCluster {
   url: string;
   faults: { add(rule: FaultRule): void; clear(): void };
   /** Requests served, for assertions on retries. */
-  requests: { method: string; path: string; status: number; impersonate?: string }[];
+  requests: {
+    method: string;
+    path: string;
+    status: number;
+    impersonate?: string;
+    authorization?: string;
+  }[];
   writeKubeconfig(path: string, options?: { context?: string }): Promise<void>;
   /** The simulated kubelet, ReplicaSet and Deployment controllers (tick() runs one pass). */
   controllers: Controllers;
@@ -92,12 +98,14 @@ export async function startSimCluster(
         (f.times === undefined || f.used < f.times),
     );
     const impersonate = req.headers['impersonate-user'];
+    const authorization = req.headers.authorization;
     res.on('finish', () =>
       requests.push({
         method: req.method ?? 'GET',
         path,
         status: res.statusCode,
         ...(typeof impersonate === 'string' ? { impersonate } : {}),
+        ...(authorization ? { authorization } : {}),
       }),
     );
     if (fault) {
