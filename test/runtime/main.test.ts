@@ -112,7 +112,7 @@ describe('npm start (the embedded runtime entry point)', () => {
     );
   });
 
-  it('starts the simulated home cluster and prints a kubeconfig kubectl can use', async () => {
+  it('starts the simulated home cluster: kubectl applies, rolls out and sets the image of a Deployment', async () => {
     const dataDir = await tempDir();
     const p = await start(['--port', '0', '--data-dir', dataDir]);
     const kubeconfig = /kubeconfig: (\S+)/.exec(p.output())?.[1];
@@ -120,5 +120,38 @@ describe('npm start (the embedded runtime entry point)', () => {
     expect(await kubectl(kubeconfig!, ['get', 'namespace', 'default', '-o', 'name'])).toBe(
       'namespace/default\n',
     );
+    const deployment = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: { name: web }',
+      'spec:',
+      '  replicas: 2',
+      '  selector: { matchLabels: { app: web } }',
+      '  template:',
+      '    metadata: { labels: { app: web } }',
+      '    spec: { containers: [{ name: web, image: "nginx:1.27" }] }',
+    ].join('\n');
+    await kubectl(kubeconfig!, ['apply', '--validate=false', '-f', '-'], deployment);
+    expect(
+      await kubectl(kubeconfig!, ['rollout', 'status', 'deployment/web', '--timeout=60s']),
+    ).toMatch(/successfully rolled out/);
+    const phases = await kubectl(kubeconfig!, [
+      'get',
+      'pods',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
+    expect(phases.split(' ')).toEqual(['Running', 'Running']);
+    await kubectl(kubeconfig!, ['set', 'image', 'deployment/web', 'web=nginx:1.28']);
+    expect(
+      await kubectl(kubeconfig!, ['rollout', 'status', 'deployment/web', '--timeout=60s']),
+    ).toMatch(/successfully rolled out/);
+    const images = await kubectl(kubeconfig!, [
+      'get',
+      'pods',
+      '-o',
+      'jsonpath={.items[*].spec.containers[0].image}',
+    ]);
+    expect(images.split(' ')).toEqual(['nginx:1.28', 'nginx:1.28']);
   });
 });
