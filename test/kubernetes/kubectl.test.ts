@@ -103,5 +103,20 @@ describe('real kubectl v1.33 against the simulated cluster', () => {
       'jsonpath={.items[*].spec.replicas}',
     ]);
     expect(sets.split(' ').sort()).toEqual(['0', '2']);
+    expect(await kubectl(kubeconfig, ['scale', 'deployment/shop', '--replicas=3'])).toMatch(
+      /scaled/,
+    );
+    expect(
+      await kubectl(kubeconfig, ['rollout', 'status', 'deployment/shop', '--timeout=60s']),
+    ).toMatch(/successfully rolled out/);
+    const running = await kubectl(kubeconfig, [
+      'get',
+      'pods',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
+    expect(running.split(' ')).toEqual(['Running', 'Running', 'Running']);
   });
 });

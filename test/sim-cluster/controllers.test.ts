@@ -184,4 +184,61 @@ describe('simulated controllers, observed through the Kubernetes port', () => {
     );
     expect(condition(d, 'Available')?.status).toBe('False');
   });
+
+  it('a Job runs its completions and reports Complete; a failing one stops at its backoffLimit', async () => {
+    const job = (
+      name: string,
+      spec: Record<string, unknown>,
+      annotations: Record<string, string> = {},
+    ): KubeObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        ...spec,
+        template: {
+          metadata: { annotations },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] },
+        },
+      },
+    });
+    const get = (name: string) =>
+      k8s.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace: 'default' });
+    const conditions = (j: KubeObject | undefined) =>
+      (j?.status as { conditions?: { type: string; reason?: string }[] })?.conditions ?? [];
+    await k8s.create(job('twice', { completions: 2, parallelism: 1 }));
+    const done = await until(
+      'complete',
+      () => get('twice'),
+      (j) => conditions(j).some((c) => c.type === 'Complete'),
+    );
+    expect(done?.status).toMatchObject({ succeeded: 2, active: 0 });
+    expect(
+      (await k8s.list('v1', 'Pod', { namespace: 'default', labelSelector: 'job-name=twice' }))
+        .length,
+    ).toBe(2);
+
+    await k8s.create(job('broken', { backoffLimit: 1 }, { [POD_ANNOTATIONS.exitCode]: '2' }));
+    const failed = await until(
+      'failed',
+      () => get('broken'),
+      (j) => conditions(j).some((c) => c.type === 'Failed'),
+    );
+    expect(conditions(failed)[0]).toMatchObject({ type: 'Failed', reason: 'BackoffLimitExceeded' });
+    expect(failed?.status).toMatchObject({ failed: 2 });
+  });
+
+  it('the scale subresource changes replicas, and the controllers follow', async () => {
+    const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/default/deployments/web/scale`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({ spec: { replicas: 1 } }),
+    });
+    expect(await res.json()).toMatchObject({ kind: 'Scale', spec: { replicas: 1 } });
+    await until(
+      'scaled down',
+      () => k8s.list('v1', 'Pod', { namespace: 'default', labelSelector: 'app=web' }),
+      (pods) => pods.length === 1,
+    );
+  });
 });

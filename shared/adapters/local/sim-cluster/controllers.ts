@@ -57,6 +57,7 @@ export class Controllers {
   tick(): void {
     for (const d of this.all('Deployment')) this.deployment(d);
     for (const rs of this.all('ReplicaSet')) this.replicaSet(rs);
+    for (const job of this.all('Job')) this.job(job);
     for (const pod of this.all('Pod')) this.kubelet(pod);
   }
 
@@ -346,6 +347,80 @@ export class Controllers {
               ),
       ],
     });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Job controller
+  // ------------------------------------------------------------------------------------------
+
+  private job(job: Obj): void {
+    if (job.metadata['deletionTimestamp']) return;
+    const spec = (job['spec'] ?? {}) as {
+      completions?: number;
+      parallelism?: number;
+      backoffLimit?: number;
+      template?: { metadata?: JsonObject; spec?: JsonObject };
+    };
+    const status = (job['status'] ?? {}) as Status;
+    const finished = ((status['conditions'] ?? []) as JsonObject[]).some(
+      (c) => c['type'] === 'Complete' || c['type'] === 'Failed',
+    );
+    if (finished) return;
+    const completions = spec.completions ?? 1;
+    const parallelism = spec.parallelism ?? 1;
+    const backoffLimit = spec.backoffLimit ?? 6;
+    const pods = this.owned(job, 'Pod');
+    const phase = (p: Obj) => ((p['status'] ?? {}) as Status)['phase'];
+    const succeeded = pods.filter((p) => phase(p) === 'Succeeded').length;
+    const failed = pods.filter((p) => phase(p) === 'Failed').length;
+    let active = pods.filter(
+      (p) => phase(p) !== 'Succeeded' && phase(p) !== 'Failed' && !p.metadata['deletionTimestamp'],
+    ).length;
+    const iso = new Date(this.now()).toISOString();
+    const base = { startTime: status['startTime'] ?? iso, succeeded, failed };
+    if (failed > backoffLimit) {
+      return this.setStatus('Job', job, {
+        ...base,
+        active: 0,
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastTransitionTime: iso,
+          },
+        ],
+      });
+    }
+    if (succeeded >= completions) {
+      return this.setStatus('Job', job, {
+        ...base,
+        active: 0,
+        completionTime: iso,
+        conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: iso }],
+      });
+    }
+    const podResource = this.state.builtIn('Pod');
+    const template = spec.template ?? {};
+    for (; active < Math.min(parallelism, completions - succeeded); active++) {
+      this.state.create(podResource, job.metadata.namespace, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          ...(template.metadata ?? {}),
+          generateName: `${job.metadata.name}-`,
+          namespace: job.metadata.namespace ?? 'default',
+          labels: {
+            ...((template.metadata?.['labels'] ?? {}) as JsonObject),
+            'job-name': job.metadata.name,
+          },
+          ownerReferences: [ownerRef('batch/v1', 'Job', job)],
+        },
+        spec: template.spec ?? {},
+      });
+    }
+    this.setStatus('Job', job, { ...base, active });
   }
 
   private owned(owner: Obj, kind: string): Obj[] {

@@ -405,6 +405,13 @@ async function handle(
     return podLog(state, res, r, namespace, name, url);
   if (r.kind === 'Service' && subresource === 'proxy' && name)
     return proxy(state, req, res, r, namespace, name, subpath, url);
+  if (
+    subresource === 'scale' &&
+    name &&
+    (r.kind === 'Deployment' || r.kind === 'ReplicaSet' || r.kind === 'StatefulSet')
+  ) {
+    return scaleSubresource(state, req, res, r, namespace, name, method);
+  }
   if (subresource && subresource !== 'status')
     throw new ApiError(404, 'NotFound', `subresource ${subresource} is not simulated`);
 
@@ -494,6 +501,50 @@ async function patch(
   }
   void url;
   return state.update(r, current, next as JsonObject, subresource);
+}
+
+/** autoscaling/v1 Scale over spec.replicas (what `kubectl scale` and HPAs use). */
+async function scaleSubresource(
+  state: ClusterState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: ServedResource,
+  namespace: string | undefined,
+  name: string,
+  method: string,
+) {
+  let obj = state.get(r, namespace, name);
+  if (method === 'PUT' || method === 'PATCH') {
+    const body = JSON.parse(await readBody(req)) as { spec?: { replicas?: number } };
+    const replicas = body.spec?.replicas;
+    if (typeof replicas !== 'number')
+      throw new ApiError(422, 'Invalid', 'spec.replicas: Required value');
+    obj = state.update(r, obj, {
+      ...obj,
+      spec: { ...((obj['spec'] ?? {}) as JsonObject), replicas },
+    });
+  } else if (method !== 'GET') {
+    throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on scale`);
+  }
+  const spec = (obj['spec'] ?? {}) as {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+  };
+  const selector = Object.entries(spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  sendJson(res, 200, {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name,
+      namespace,
+      resourceVersion: obj.metadata['resourceVersion'],
+      uid: obj.metadata['uid'],
+    },
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: Number(((obj['status'] ?? {}) as JsonObject)['replicas'] ?? 0), selector },
+  });
 }
 
 function withoutResourceVersion(o: JsonObject): JsonObject {
@@ -702,6 +753,19 @@ function resourceList(state: ClusterState, group: string, version: string) {
     },
     ...(r.kind === 'Pod'
       ? [{ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] }]
+      : []),
+    ...(['Deployment', 'ReplicaSet', 'StatefulSet'].includes(r.kind)
+      ? [
+          {
+            name: `${r.name}/scale`,
+            singularName: '',
+            namespaced: true,
+            group: 'autoscaling',
+            version: 'v1',
+            kind: 'Scale',
+            verbs: ['get', 'patch', 'update'],
+          },
+        ]
       : []),
   ]);
   return {
