@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ClientNodeKubernetes } from '../../shared/adapters/kubernetes/client-node-kubernetes.js';
 import {
   startSimCluster,
@@ -9,6 +8,7 @@ import {
   PROXY_ANNOTATION,
 } from '../../shared/adapters/local/sim-cluster/server.js';
 import type { SimCluster } from '../../shared/adapters/local/sim-cluster/server.js';
+import { simClient } from '../support/sim-kube.js';
 import { KubernetesError } from '../../shared/core/kubernetes.js';
 import type { KubeObject } from '../../shared/core/objects.js';
 import { EffectWorker } from '../../shared/core/effects.js';
@@ -20,14 +20,7 @@ let k8s: ClientNodeKubernetes;
 
 beforeAll(async () => {
   sim = await startSimCluster();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: sim.url, skipTLSVerify: true }],
-    users: [{ name: 'sim', token: 'sim' }],
-    contexts: [{ name: 'sim', cluster: 'sim', user: 'sim', namespace: 'default' }],
-    currentContext: 'sim',
-  });
-  k8s = new ClientNodeKubernetes(kc);
+  ({ k8s } = simClient(sim));
 });
 afterAll(async () => sim.stop());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ClientNodeKubernetes } from '../../shared/adapters/kubernetes/client-node-kubernetes.js';
+import { simClient } from '../support/sim-kube.js';
 import { startSimCluster } from '../../shared/adapters/local/sim-cluster/server.js';
 import type { SimCluster } from '../../shared/adapters/local/sim-cluster/server.js';
 import { POD_ANNOTATIONS } from '../../shared/adapters/local/sim-cluster/controllers.js';
@@ -11,14 +11,7 @@ let k8s: ClientNodeKubernetes;
 
 beforeAll(async () => {
   sim = await startSimCluster({ controllers: { podStartMs: 30, podRunMs: 100, tickMs: 10 } });
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: sim.url, skipTLSVerify: true }],
-    users: [{ name: 'sim', token: 'sim' }],
-    contexts: [{ name: 'sim', cluster: 'sim', user: 'sim', namespace: 'default' }],
-    currentContext: 'sim',
-  });
-  k8s = new ClientNodeKubernetes(kc);
+  ({ k8s } = simClient(sim));
 });
 afterAll(async () => sim.stop());
 

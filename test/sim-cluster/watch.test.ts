@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { simClient } from '../support/sim-kube.js';
 import { startSimCluster } from '../../shared/adapters/local/sim-cluster/server.js';
 import type { SimCluster } from '../../shared/adapters/local/sim-cluster/server.js';
 
@@ -7,13 +8,7 @@ let sim: SimCluster;
 let kc: KubeConfig;
 beforeAll(async () => {
   sim = await startSimCluster({ controllers: { podStartMs: 20, podRunMs: 50, tickMs: 10 } });
-  kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: sim.url, skipTLSVerify: true }],
-    users: [{ name: 'sim', token: 'sim' }],
-    contexts: [{ name: 'sim', cluster: 'sim', user: 'sim', namespace: 'default' }],
-    currentContext: 'sim',
-  });
+  ({ kc } = simClient(sim));
 });
 afterAll(async () => sim.stop());
 
