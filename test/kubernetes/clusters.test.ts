@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { STSClient } from '@aws-sdk/client-sts';
+import { stsAssumeRole } from '../../shared/adapters/aws/sts-assume-role.js';
 import {
   ClusterDirectory,
   UnknownClusterError,
@@ -84,7 +86,7 @@ describe('cluster directory (Argo CD cluster Secrets)', () => {
     expect(await directory.forCluster('self')).toBe(home);
   });
 
-  it('a static bearer-token cluster, an unknown cluster, and unsupported roleARN', async () => {
+  it('a static bearer-token cluster, an unknown cluster, and a roleARN without STS configured', async () => {
     const directory = new ClusterDirectory(
       home,
       secretsOf([
@@ -111,7 +113,9 @@ describe('cluster directory (Argo CD cluster Secrets)', () => {
     await (await directory.forCluster('staging')).list('v1', 'Namespace');
     expect(sim.requests.at(-1)?.authorization).toBe('Bearer abc');
     await expect(directory.forCluster('nope')).rejects.toBeInstanceOf(UnknownClusterError);
-    await expect(directory.forCluster('other')).rejects.toThrow(/roleARN is not supported yet/);
+    await expect(directory.forCluster('other')).rejects.toThrow(
+      /roleARN needs STS AssumeRole configured/,
+    );
   });
 
   it('a malformed cluster Secret is refused naming the field', () => {
@@ -157,6 +161,64 @@ describe('cluster directory (Argo CD cluster Secrets)', () => {
       expect(paths).toEqual(['GET /clusters/prod-eks']);
     } finally {
       server.close();
+    }
+  });
+
+  it('a roleARN cluster signs its token with the assumed role, through the real STS client over HTTP', async () => {
+    // A loopback endpoint answering STS's query-protocol AssumeRole (no STS stand-in on npm).
+    const bodies: string[] = [];
+    const sts = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'Content-Type': 'text/xml' });
+        res.end(
+          '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
+            '<AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey>' +
+            '<SessionToken>assumed-session</SessionToken><Expiration>2026-01-01T00:30:00Z</Expiration>' +
+            '</Credentials></AssumeRoleResult></AssumeRoleResponse>',
+        );
+      });
+    });
+    await new Promise<void>((r) => sts.listen(0, '127.0.0.1', r));
+    try {
+      const client = new STSClient({
+        region: 'eu-west-1',
+        endpoint: `http://127.0.0.1:${(sts.address() as AddressInfo).port}`,
+        credentials: { accessKeyId: 'AKIDBASE', secretAccessKey: 'base' },
+      });
+      const directory = new ClusterDirectory(
+        home,
+        secretsOf([
+          clusterSecret('x', {
+            name: 'x-account',
+            server: 'https://X.eks.amazonaws.com',
+            config: JSON.stringify({
+              awsAuthConfig: {
+                clusterName: 'x-eks',
+                roleARN: 'arn:aws:iam::222222222222:role/deployer',
+              },
+            }),
+          }),
+        ]),
+        {
+          region: 'eu-west-1',
+          credentials: async () => ({ accessKeyId: 'AKIDBASE', secretAccessKey: 'base' }),
+          describeCluster: async () => ({ endpoint: sim.url, caData: '' }),
+          assumeRole: stsAssumeRole(client),
+          clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
+        },
+      );
+      await (await directory.forCluster('x-account')).list('v1', 'Namespace');
+      expect(bodies[0]).toContain('Action=AssumeRole');
+      expect(bodies[0]).toContain(encodeURIComponent('arn:aws:iam::222222222222:role/deployer'));
+      const token = sim.requests.at(-1)!.authorization!.slice('Bearer k8s-aws-v1.'.length);
+      const url = new URL(Buffer.from(token, 'base64url').toString());
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAASSUMED\//);
+      expect(url.searchParams.get('X-Amz-Security-Token')).toBe('assumed-session');
+    } finally {
+      sts.close();
     }
   });
 });

@@ -33,6 +33,8 @@ export interface EksEnvironment {
   credentials: () => Promise<AwsCredentialIdentity>;
   /** DescribeCluster: endpoint and base64 CA of an EKS cluster. */
   describeCluster: (name: string) => Promise<{ endpoint: string; caData: string }>;
+  /** STS AssumeRole, for clusters whose awsAuthConfig names a roleARN. */
+  assumeRole?: (roleArn: string) => Promise<AwsCredentialIdentity>;
   clock: Clock;
 }
 
@@ -102,9 +104,9 @@ export class ClusterDirectory {
     if (aws) {
       if (!this.eks)
         throw new Error(`cluster ${cluster.name}: EKS clusters need AWS configuration`);
-      if (aws.roleARN) {
+      if (aws.roleARN && !this.eks.assumeRole) {
         throw new Error(
-          `cluster ${cluster.name}: awsAuthConfig.roleARN is not supported yet (use the function's own role)`,
+          `cluster ${cluster.name}: awsAuthConfig.roleARN needs STS AssumeRole configured`,
         );
       }
       let described = this.described.get(aws.clusterName);
@@ -116,14 +118,18 @@ export class ClusterDirectory {
       const { endpoint, caData: eksCa } = await described;
       server = endpoint;
       caData = eksCa;
+      const credentials = aws.roleARN
+        ? await this.eks.assumeRole!(aws.roleARN)
+        : await this.eks.credentials();
       const minted = await mintEksToken({
         clusterName: aws.clusterName,
         region: this.eks.region,
-        credentials: await this.eks.credentials(),
+        credentials,
         now: new Date(this.eks.clock.now()),
       });
       token = minted.token;
-      expiresAt = minted.expiresAt;
+      // Renew with whichever runs out first: the token or the assumed role's credentials.
+      expiresAt = Math.min(minted.expiresAt, credentials.expiration?.getTime() ?? Infinity);
     }
     const kc = new KubeConfig();
     kc.loadFromOptions({
