@@ -1,0 +1,84 @@
+/**
+ * The Lambda functions (Node.js 22, arm64, ESM bundles built locally by esbuild: no Docker) and
+ * their SQS event sources with partial batch responses.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { ControlPlaneQueues } from './queues.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const TIMEOUTS = {
+  controller: Duration.seconds(30),
+  effects: Duration.seconds(120),
+  timers: Duration.seconds(30),
+} as const;
+
+export class ControlPlaneFunctions extends Construct {
+  readonly controller: NodejsFunction;
+  readonly effects: NodejsFunction;
+  readonly timers: NodejsFunction;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { table: TableV2; queues: ControlPlaneQueues; maxConcurrency: number },
+  ) {
+    super(scope, id);
+    const { table, queues } = props;
+    const environment = {
+      TABLE_NAME: table.tableName,
+      COMMANDS_QUEUE_URL: queues.commands.queueUrl,
+      EFFECTS_QUEUE_URL: queues.effects.queueUrl,
+      TIMERS_QUEUE_URL: queues.timers.queueUrl,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const make = (name: keyof typeof TIMEOUTS, memorySize: number) =>
+      new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
+        entry: join(root, 'functions', `${name}.ts`),
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        timeout: TIMEOUTS[name],
+        memorySize,
+        environment,
+        logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH }),
+        bundling: {
+          format: OutputFormat.ESM,
+          minify: true,
+          sourceMap: true,
+          mainFields: ['module', 'main'],
+          // Some dependencies are CommonJS: give the ESM bundle a require.
+          banner:
+            "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          externalModules: ['@aws-sdk/*'],
+        },
+      });
+    this.controller = make('controller', 512);
+    this.effects = make('effects', 512);
+    this.timers = make('timers', 256);
+
+    const source = (queue: ControlPlaneQueues['commands']) =>
+      new SqsEventSource(queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
+      });
+    this.controller.addEventSource(source(queues.commands));
+    this.effects.addEventSource(source(queues.effects));
+    this.timers.addEventSource(source(queues.timers));
+
+    table.grantReadWriteData(this.controller);
+    queues.effects.grantSendMessages(this.controller);
+    queues.commands.grantSendMessages(this.effects);
+    queues.timers.grantSendMessages(this.effects);
+    queues.commands.grantSendMessages(this.timers);
+    queues.timers.grantSendMessages(this.timers);
+  }
+}

@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ControlPlaneStack } from '../../infra/control-plane-stack.js';
+
+let template: Template;
+beforeAll(() => {
+  // Bundles the three functions with esbuild, offline and without Docker.
+  const app = new App();
+  template = Template.fromStack(new ControlPlaneStack(app, 'Test', { maxConcurrency: 5 }));
+}, 120_000);
+
+describe('CDK stack', () => {
+  it('has the commands and effects queues as FIFO, timers and ingress as standard, each with a DLQ', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const fifo = Object.values(queues).filter((q) => q.Properties?.FifoQueue === true);
+    expect(fifo.length).toBe(4); // commands, effects and their DLQs
+    expect(Object.keys(queues).length).toBe(8);
+    const withRedrive = Object.values(queues).filter((q) => q.Properties?.RedrivePolicy);
+    expect(withRedrive.length).toBe(4);
+    for (const q of withRedrive) expect(q.Properties.RedrivePolicy.maxReceiveCount).toBe(10);
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, VisibilityTimeout: 180 });
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, VisibilityTimeout: 720 });
+  });
+
+  it('has the table with PK/SK, on demand, point-in-time recovery and deletion protection', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+  });
+
+  it('runs three Node.js 22 arm64 functions wired to their queues with partial batch responses', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x' },
+    });
+    expect(Object.keys(functions).length).toBe(3);
+    for (const f of Object.values(functions)) {
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual([
+        'COMMANDS_QUEUE_URL',
+        'EFFECTS_QUEUE_URL',
+        'POWERTOOLS_LOG_LEVEL',
+        'TABLE_NAME',
+        'TIMERS_QUEUE_URL',
+      ]);
+    }
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.keys(mappings).length).toBe(3);
+    for (const m of Object.values(mappings)) {
+      expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(m.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
+    }
+  });
+
+  it('grants DynamoDB access on the table only, never on *', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+        Resource: unknown;
+      }[]) {
+        const actions = ([] as string[]).concat(statement.Action);
+        if (actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))) {
+          expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+        }
+      }
+    }
+  });
+});
