@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { ControlPlaneQueues } from './constructs/queues.js';
 import { EventTable } from './constructs/table.js';
 import { ControlPlaneFunctions, TIMEOUTS } from './constructs/functions.js';
+import { Monitoring } from './constructs/monitoring.js';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** Keep the table on stack deletion and refuse deletes (default true). */
@@ -24,10 +25,23 @@ export class ControlPlaneStack extends Stack {
     const { table } = new EventTable(this, 'Events', {
       deletionProtection: props.deletionProtection ?? true,
     });
-    new ControlPlaneFunctions(this, 'Functions', {
+    const functions = new ControlPlaneFunctions(this, 'Functions', {
       table,
       queues,
       maxConcurrency: props.maxConcurrency ?? 10,
+    });
+    new Monitoring(this, 'Monitoring', {
+      queues: {
+        Ingress: queues.ingress,
+        Commands: queues.commands,
+        Effects: queues.effects,
+        Timers: queues.timers,
+      },
+      functions: {
+        Controller: functions.controller,
+        Effects: functions.effects,
+        Timers: functions.timers,
+      },
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'CommandsQueueUrl', { value: queues.commands.queueUrl });

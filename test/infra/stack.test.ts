@@ -76,4 +76,14 @@ describe('CDK stack', () => {
       }
     }
   });
+
+  it('alarms on dead letters, queue age and function errors, and has a dashboard', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((a) => a.Properties.MetricName as string);
+    expect(metrics.filter((m) => m === 'ApproximateNumberOfMessagesVisible').length).toBe(4);
+    expect(metrics.filter((m) => m === 'ApproximateAgeOfOldestMessage').length).toBe(4);
+    expect(metrics.filter((m) => m === 'Errors').length).toBe(3);
+    for (const a of alarms) expect(a.Properties.AlarmDescription).toBeTruthy();
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
 });
