@@ -1,7 +1,7 @@
 /**
  * Request bodies: YAML (one or many documents) or JSON, and `kind: List` expanded into its items.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseYamlDocuments, YamlError } from '../resources/yaml.js';
 
 export class BodyError extends Error {
   constructor(message: string) {
@@ -26,19 +26,12 @@ function parseJson(body: string): unknown {
 }
 
 function parseYaml(body: string): unknown[] {
-  const docs = parseAllDocuments(body, { prettyErrors: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  return list.map((doc, i) => {
-    const first = doc.errors[0];
-    if (first) {
-      const at = first.linePos?.[0];
-      const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-      throw new BodyError(
-        `invalid YAML in document ${i + 1}${where}: ${first.message.split('\n')[0]}`,
-      );
-    }
-    return doc.toJS() as unknown;
-  });
+  try {
+    return parseYamlDocuments(body);
+  } catch (err) {
+    if (err instanceof YamlError) throw new BodyError(err.message);
+    throw err;
+  }
 }
 
 function expandList(doc: unknown): unknown[] {
