@@ -213,3 +213,18 @@ export interface WritableSecrets extends Secrets {
   put(secret: SecretObject): Promise<void>;
   delete(namespace: string, name: string): Promise<boolean>;
 }
+
+/**
+ * Where workflow artifacts and large payloads live: content under a key (S3 on AWS, files in the
+ * data directory embedded). Keys are relative paths (`<workflow>/<pod>/<artifact>.tgz`).
+ */
+export interface ArtifactStore {
+  put(key: string, data: Buffer): Promise<void>;
+  /** undefined when there is no such key. */
+  get(key: string): Promise<Buffer | undefined>;
+}
+
+/** Reads another resource's current object from the control plane (templates, parents). */
+export interface ResourceReader {
+  get(key: string): Promise<import('./objects.js').KubeObject | null>;
+}

@@ -4,7 +4,22 @@
  */
 import type { EffectHandler } from '../core/effects.js';
 import type { KindMachine } from '../core/machines.js';
+import { workflowKind } from '../workflows/machine.js';
+import { workflowEffectHandlers } from '../workflows/effect-handlers.js';
+import type { WorkflowEffectDeps } from '../workflows/effect-handlers.js';
 
-export const kindMachines: readonly KindMachine[] = [];
+export const kindMachines: readonly KindMachine[] = [workflowKind];
 
+/** What the subsystems' effect handlers need from the runtime they run in. */
+export type SubsystemDeps = WorkflowEffectDeps;
+
+export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
+  return [...workflowEffectHandlers(deps)];
+}
+
+/**
+ * The handlers the AWS effects function runs today. The workflow effects need an S3 artifact
+ * store and the cluster directory wired to EKS there (infra issue); until then a workflow's
+ * effects on AWS report "no effect handler", which fails its nodes visibly.
+ */
 export const effectHandlers: readonly EffectHandler[] = [];

@@ -65,3 +65,6 @@ function expandBare(name: string, task: DAGTask | undefined): string {
   if (task?.continueOn?.failed) parts.push(`${name}.Failed`);
   return `(${parts.join(' || ')})`;
 }
+
+/** What a dependency's node offers to `depends` expressions. */
+export type TaskResults = Record<TaskResult, boolean>;

@@ -7,6 +7,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import { ClientNodeKubernetes } from '../../adapters/kubernetes/client-node-kubernetes.js';
 import { startSimCluster } from '../../adapters/local/sim-cluster/server.js';
+import type { ControllerOptions } from '../../adapters/local/sim-cluster/controllers.js';
+import type { PodExecutor } from '../../adapters/local/sim-cluster/executor.js';
 
 export interface HomeCluster {
   kubernetes: Kubernetes;
@@ -20,6 +22,7 @@ export async function connectHomeCluster(options: {
   dataDir: string;
   kubeconfig?: string;
   context?: string;
+  simulated?: { controllers?: Partial<ControllerOptions>; executor?: PodExecutor };
 }): Promise<HomeCluster> {
   const kc = new KubeConfig();
   if (options.kubeconfig) {
@@ -38,10 +41,15 @@ export async function connectHomeCluster(options: {
     };
   }
   if (options.context) throw new Error('--context needs --kubeconfig');
-  const sim = await startSimCluster();
+  const sim = await startSimCluster({
+    ...(options.simulated?.controllers ? { controllers: options.simulated.controllers } : {}),
+    ...(options.simulated?.executor ? { executor: options.simulated.executor } : {}),
+  });
   const kubeconfigPath = join(options.dataDir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfigPath);
   kc.loadFromFile(kubeconfigPath);
+  // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
+  kc.clusters = kc.clusters.map((c) => ({ ...c, skipTLSVerify: true }));
   return {
     kubernetes: new ClientNodeKubernetes(kc),
     description: `simulated, at ${sim.url}`,

@@ -6,12 +6,10 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LocalRuntime } from './runtime.js';
 import type { Durability } from './runtime.js';
+import { startEmbedded } from './embedded.js';
 import { createApiServer } from '../../api/http-server.js';
 import { jsonLog } from '../../core/log.js';
-import { kindMachines, effectHandlers } from '../registry.js';
-import { connectHomeCluster } from './home-cluster.js';
 
 const HELP = `argo-serverless: the control plane on the embedded default (no AWS, no Docker)
 
@@ -86,15 +84,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   );
   const log = jsonLog(level as 'info');
 
-  const runtime = await LocalRuntime.start({
+  const { runtime, cluster } = await startEmbedded({
     dataDir,
     durability: values.durability as Durability,
-    kinds: kindMachines,
-    effectHandlers,
     log,
-  });
-  const cluster = await connectHomeCluster({
-    dataDir,
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context ? { context: values.context } : {}),
   });

@@ -30,7 +30,8 @@ export interface LocalRuntimeOptions {
   /** fsync: every acknowledged write is on disk (group commit). none: for tests and benchmarks. */
   durability: Durability;
   kinds: readonly KindMachine[];
-  effectHandlers: readonly EffectHandler[];
+  /** The effect handlers, or a factory given the runtime (for handlers that read resources). */
+  effectHandlers: readonly EffectHandler[] | ((runtime: LocalRuntime) => readonly EffectHandler[]);
   log?: Log;
   clock?: Clock;
   runner?: Partial<RunnerOptions>;
@@ -88,8 +89,14 @@ export class LocalRuntime implements ControlPlane {
       log,
       onCommit: (notice) => listener.runtime?.notify(notice),
     });
+    const self = new LocalRuntime(store, secrets, commands, effects, runner, clock);
+    listener.runtime = self;
+    const handlers =
+      typeof options.effectHandlers === 'function'
+        ? options.effectHandlers(self)
+        : options.effectHandlers;
     const worker = new EffectWorker({
-      handlers: options.effectHandlers,
+      handlers,
       commands,
       timers: new LocalTimers(commands),
       secrets,
@@ -97,8 +104,6 @@ export class LocalRuntime implements ControlPlane {
       log,
       options: { maxDeliveries: 8, ...options.effectWorker },
     });
-    const self = new LocalRuntime(store, secrets, commands, effects, runner, clock);
-    listener.runtime = self;
     const concurrency = options.concurrency ?? 8;
     commands.start(runnerBatchHandler(runner), { batchSize: 10, concurrency });
     effects.start(worker.handleBatch, { batchSize: 10, concurrency });

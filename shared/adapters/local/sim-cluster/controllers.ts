@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Json, JsonObject } from '../../../core/types.js';
 import { canonicalJson, sameJson } from '../../../core/objects.js';
 import type { ClusterState, Obj } from './server.js';
+import type { PodExecution, PodExecutor, PodRunResult } from './executor.js';
 
 export const POD_ANNOTATIONS = {
   startSeconds: 'sim.argo-serverless.dev/start-seconds',
@@ -37,11 +38,14 @@ export class Controllers {
   private readonly phaseSince = new Map<string, number>();
   /** When each Deployment (by uid) last made progress. */
   private readonly progressAt = new Map<string, number>();
+  /** Pods the executor runs (by uid), and their outcome once done. */
+  private readonly runs = new Map<string, { execution: PodExecution; done?: PodRunResult }>();
 
   constructor(
     private readonly state: ClusterState,
     private readonly options: ControllerOptions,
     private readonly now: () => number = Date.now,
+    private readonly executor?: PodExecutor,
   ) {}
 
   start(): void {
@@ -53,12 +57,73 @@ export class Controllers {
     clearInterval(this.timer);
   }
 
+  /** Kills running executions (the cluster is stopping) and waits for them to end. */
+  async killRuns(): Promise<void> {
+    const pending = [...this.runs.values()].filter((r) => !r.done);
+    for (const r of pending) r.execution.kill();
+    await Promise.allSettled(pending.map((r) => r.execution.result));
+    this.runs.clear();
+  }
+
   /** One pass of every controller (tests may call it directly). */
   tick(): void {
     for (const d of this.all('Deployment')) this.deployment(d);
     for (const rs of this.all('ReplicaSet')) this.replicaSet(rs);
     for (const job of this.all('Job')) this.job(job);
-    for (const pod of this.all('Pod')) this.kubelet(pod);
+    const pods = this.all('Pod');
+    for (const pod of pods) this.kubelet(pod);
+    if (this.runs.size) this.reapRuns(pods);
+  }
+
+  /** Kills executions whose pod was deleted. */
+  private reapRuns(pods: Obj[]): void {
+    const alive = new Set(
+      pods.filter((p) => !p.metadata['deletionTimestamp']).map((p) => String(p.metadata['uid'])),
+    );
+    for (const [uid, run] of this.runs) {
+      if (!alive.has(uid)) {
+        if (!run.done) run.execution.kill();
+        this.runs.delete(uid);
+      }
+    }
+  }
+
+  /** Starts the pod's execution once; its result when it has ended. */
+  private execution(pod: Obj, uid: string): { done?: PodRunResult } {
+    let run = this.runs.get(uid);
+    if (!run) {
+      const lookup = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => {
+        try {
+          const o = this.state.get(this.state.builtIn(kind), namespace, name);
+          const data = (o['data'] ?? {}) as Record<string, string>;
+          return kind === 'Secret'
+            ? Object.fromEntries(
+                Object.entries(data).map(([k, v]) => [
+                  k,
+                  Buffer.from(v, 'base64').toString('utf8'),
+                ]),
+              )
+            : data;
+        } catch {
+          return undefined;
+        }
+      };
+      const entry: { execution: PodExecution; done?: PodRunResult } = {
+        execution: this.executor!.start(pod as unknown as JsonObject, lookup),
+      };
+      run = entry;
+      this.runs.set(uid, entry);
+      entry.execution.result.then(
+        (r) => {
+          entry.done = r;
+          this.state.logs.set(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`, r.log);
+        },
+        (err: unknown) => {
+          entry.done = { exitCode: 128, log: `executor failed: ${String(err)}\n` };
+        },
+      );
+    }
+    return run;
   }
 
   private all(kind: string): Obj[] {
@@ -114,9 +179,16 @@ export class Controllers {
       return this.setStatus('Pod', pod, running(containers, iso, restartCount(status)));
     }
     if (status['phase'] !== 'Running' || restartPolicy === 'Always') return;
-    if (now - since < seconds(POD_ANNOTATIONS.runSeconds, this.options.podRunMs)) return;
     const oom = annotations[POD_ANNOTATIONS.oom] === 'true';
-    const exitCode = oom ? 137 : Number(annotations[POD_ANNOTATIONS.exitCode] ?? 0);
+    let exitCode: number;
+    if (this.executor) {
+      const run = this.execution(pod, uid);
+      if (!run.done) return;
+      exitCode = oom ? 137 : run.done.exitCode;
+    } else {
+      if (now - since < seconds(POD_ANNOTATIONS.runSeconds, this.options.podRunMs)) return;
+      exitCode = oom ? 137 : Number(annotations[POD_ANNOTATIONS.exitCode] ?? 0);
+    }
     if (exitCode !== 0 && restartPolicy === 'OnFailure') {
       // Restarted in place, as the kubelet does (without its crash-loop backoff).
       this.phaseSince.set(uid, now);

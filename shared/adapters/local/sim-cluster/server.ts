@@ -18,6 +18,7 @@ import {
   SelectorError,
 } from '../../../resources/label-selector.js';
 import type { ServedResource } from './resources.js';
+import type { PodExecutor } from './executor.js';
 import { BUILT_IN_RESOURCES, groupVersion, resourcesOfCrd } from './resources.js';
 import { strategicMerge } from './strategic-merge.js';
 import { Controllers, defaultControllerOptions } from './controllers.js';
@@ -79,13 +80,17 @@ export async function startSimCluster(
     controllers?: Partial<ControllerOptions>;
     /** Changes kept for watches to resume from; older resourceVersions get 410 Expired. */
     watchHistory?: number;
+    /** Runs pods' commands (see executor.ts); without one, pods only change phase. */
+    executor?: PodExecutor;
   } = {},
 ): Promise<SimCluster> {
   const state = new ClusterState(options.watchHistory);
-  const controllers = new Controllers(state, {
-    ...defaultControllerOptions,
-    ...options.controllers,
-  });
+  const controllers = new Controllers(
+    state,
+    { ...defaultControllerOptions, ...options.controllers },
+    Date.now,
+    options.executor,
+  );
   controllers.start();
   const faults: (FaultRule & { used: number })[] = [];
   const requests: SimCluster['requests'] = [];
@@ -148,6 +153,7 @@ export async function startSimCluster(
     controllers,
     async stop() {
       controllers.stop();
+      await controllers.killRuns();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -161,6 +167,8 @@ export class ClusterState {
   /** Recent changes, for watches (bounded: an older resourceVersion is "Expired", 410). */
   readonly events: WatchEvent[] = [];
   readonly watchers = new Set<(event: WatchEvent) => void>();
+  /** Container logs the pod executor captured, by `namespace/pod`. */
+  readonly logs = new Map<string, string>();
   /** Which resource each stored object belongs to (for the garbage collector). */
   private readonly resourceOf = new Map<string, ServedResource>();
 
@@ -661,7 +669,8 @@ function podLog(
 ) {
   const pod = state.get(r, namespace, name);
   const annotations = (pod.metadata['annotations'] ?? {}) as Record<string, string>;
-  let text = annotations[LOGS_ANNOTATION] ?? '';
+  let text =
+    state.logs.get(`${namespace ?? 'default'}/${name}`) ?? annotations[LOGS_ANNOTATION] ?? '';
   const tail = Number(url.searchParams.get('tailLines'));
   if (Number.isInteger(tail) && tail > 0)
     text = text.split('\n').filter(Boolean).slice(-tail).join('\n') + '\n';

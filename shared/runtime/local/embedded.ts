@@ -1,0 +1,65 @@
+/**
+ * The embedded control plane with everything wired: home cluster (simulated or a kubeconfig),
+ * runtime, the subsystems' machines and effect handlers, the file artifact store. Shared by
+ * `npm start` and `argosls run`.
+ */
+import { join } from 'node:path';
+import type { Log } from '../../core/log.js';
+import type { Clock } from '../../core/ports.js';
+import { ClusterDirectory } from '../../adapters/kubernetes/clusters.js';
+import { FileArtifactStore } from '../../adapters/local/file-artifact-store.js';
+import type { ControllerOptions } from '../../adapters/local/sim-cluster/controllers.js';
+import type { PodExecutor } from '../../adapters/local/sim-cluster/executor.js';
+import { kindMachines, subsystemEffectHandlers } from '../registry.js';
+import { LocalRuntime } from './runtime.js';
+import type { Durability } from './runtime.js';
+import { connectHomeCluster } from './home-cluster.js';
+import type { HomeCluster } from './home-cluster.js';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  durability: Durability;
+  log?: Log;
+  clock?: Clock;
+  kubeconfig?: string;
+  context?: string;
+  /** The simulated kubelet's timing and pod executor (simulated cluster only). */
+  simulated?: { controllers?: Partial<ControllerOptions>; executor?: PodExecutor };
+}
+
+export interface Embedded {
+  runtime: LocalRuntime;
+  cluster: HomeCluster;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  const cluster = await connectHomeCluster({
+    dataDir: options.dataDir,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.simulated ? { simulated: options.simulated } : {}),
+  });
+  const artifacts = new FileArtifactStore(join(options.dataDir, 'artifacts'));
+  const runtime = await LocalRuntime.start({
+    dataDir: options.dataDir,
+    durability: options.durability,
+    kinds: kindMachines,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    effectHandlers: (rt) =>
+      subsystemEffectHandlers({
+        clusters: new ClusterDirectory(cluster.kubernetes, rt.secrets),
+        artifacts,
+        resources: { get: async (key) => (await rt.get(key)).object },
+      }),
+  });
+  return {
+    runtime,
+    cluster,
+    async stop() {
+      await runtime.stop();
+      await cluster.stop();
+    },
+  };
+}

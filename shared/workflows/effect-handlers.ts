@@ -1,0 +1,454 @@
+/**
+ * The workflow machine's effects: prepare (fetch referenced templates and ConfigMaps), create
+ * pods (input artifacts handed to the wrapper), poll pods (one label-selector LIST per workflow,
+ * outputs read from the main container's log and artifacts stored), delete pods, resource
+ * templates and PVCs. Each is idempotent on its inputs: pod and object names are deterministic.
+ */
+import type { EffectHandler } from '../core/effects.js';
+import { TransientError } from '../core/effects.js';
+import type { Kubernetes } from '../core/kubernetes.js';
+import { KubernetesError } from '../core/kubernetes.js';
+import type { KubeObject } from '../core/objects.js';
+import type { ArtifactStore, ResourceReader } from '../core/ports.js';
+import type { Json, JsonObject } from '../core/types.js';
+import { parseKey } from '../core/types.js';
+import { parseYamlDocuments } from '../resources/yaml.js';
+import { matchesLabelSelector } from './resource-conditions.js';
+import type { InputArtifactRequest } from './pods.js';
+import { LABELS, outputNames, parseOutputsBlock } from './pods.js';
+import type { PodObservation, PrepareResult } from './reducer.js';
+import { WorkflowEffects } from './reducer.js';
+import type { Library } from './state.js';
+import type { ResourceTemplate, WorkflowSpec } from './types.js';
+
+export interface WorkflowEffectDeps {
+  clusters: { forCluster(name: string): Promise<Kubernetes> };
+  artifacts: ArtifactStore;
+  resources: ResourceReader;
+}
+
+/** Linux caps one environment string at 128 KiB; base64 grows data by a third. */
+export const MAX_INLINE_ARTIFACT_BYTES = 96 * 1024;
+
+export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[] {
+  return [
+    {
+      kind: WorkflowEffects.Prepare,
+      run: (effect) =>
+        prepare(
+          deps,
+          parseKey(effect.key).cluster,
+          effect.input as { namespace: string; spec: WorkflowSpec },
+        ),
+    },
+    {
+      kind: WorkflowEffects.CreatePod,
+      async run(effect) {
+        const input = effect.input as unknown as {
+          cluster: string;
+          pod: JsonObject;
+          inputArtifacts: InputArtifactRequest[];
+        };
+        const pod = structuredClone(input.pod);
+        await addInputArtifacts(deps, pod, input.inputArtifacts);
+        const kube = await deps.clusters.forCluster(input.cluster);
+        try {
+          await kube.create(pod as unknown as KubeObject);
+        } catch (err) {
+          if (err instanceof KubernetesError && err.code === 'AlreadyExists')
+            return { podName: podNameOf(pod) };
+          if (err instanceof KubernetesError && !err.retryable)
+            throw new Error(`pod ${podNameOf(pod)}: ${err.message}`);
+          throw err;
+        }
+        return { podName: podNameOf(pod) };
+      },
+    },
+    {
+      kind: WorkflowEffects.PollPods,
+      async run(effect) {
+        const input = effect.input as {
+          cluster: string;
+          namespace: string;
+          workflow: string;
+          pods: { podName: string; readOutputs: boolean; known: string }[];
+        };
+        return { pods: (await poll(deps, input)) as unknown as Json };
+      },
+    },
+    {
+      kind: WorkflowEffects.DeletePods,
+      async run(effect) {
+        const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
+        const kube = await deps.clusters.forCluster(input.cluster);
+        await Promise.all(
+          input.podNames.map((name) =>
+            kube.delete({ apiVersion: 'v1', kind: 'Pod', namespace: input.namespace, name }),
+          ),
+        );
+        return null;
+      },
+    },
+    {
+      kind: WorkflowEffects.CreatePvcs,
+      async run(effect) {
+        const input = effect.input as { cluster: string; claims: JsonObject[] };
+        const kube = await deps.clusters.forCluster(input.cluster);
+        for (const claim of input.claims) {
+          try {
+            await kube.create(claim as unknown as KubeObject);
+          } catch (err) {
+            if (!(err instanceof KubernetesError && err.code === 'AlreadyExists')) throw err;
+          }
+        }
+        return null;
+      },
+    },
+    {
+      kind: WorkflowEffects.Resource,
+      run: (effect) => resourceAction(deps, effect.input as unknown as ResourceInput),
+    },
+  ];
+}
+
+function podNameOf(pod: JsonObject): string {
+  return String((pod['metadata'] as JsonObject)['name']);
+}
+
+async function prepare(
+  deps: WorkflowEffectDeps,
+  cluster: string,
+  input: { namespace: string; spec: WorkflowSpec },
+): Promise<Json> {
+  const library: Library = { workflowTemplates: {}, clusterWorkflowTemplates: {}, configMaps: {} };
+  const result: PrepareResult = { library };
+  const seen = new Set<string>();
+  const queue: WorkflowSpec[] = [input.spec];
+  const fetch = async (clusterScope: boolean, name: string): Promise<WorkflowSpec | undefined> => {
+    const key = clusterScope
+      ? `${cluster}/ClusterWorkflowTemplate/_/${name}`
+      : `${cluster}/WorkflowTemplate/${input.namespace}/${name}`;
+    if (seen.has(key))
+      return clusterScope
+        ? library.clusterWorkflowTemplates[name]
+        : library.workflowTemplates[`${input.namespace}/${name}`];
+    seen.add(key);
+    const object = await deps.resources.get(key);
+    if (!object) return undefined;
+    const spec = object['spec'] as WorkflowSpec;
+    if (clusterScope) library.clusterWorkflowTemplates[name] = spec;
+    else library.workflowTemplates[`${input.namespace}/${name}`] = spec;
+    queue.push(spec);
+    return spec;
+  };
+  if (input.spec.workflowTemplateRef) {
+    const ref = input.spec.workflowTemplateRef;
+    const spec = await fetch(Boolean(ref.clusterScope), ref.name);
+    if (!spec)
+      return {
+        ...result,
+        error: `${ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} "${ref.name}" not found in namespace ${input.namespace}`,
+      } as unknown as Json;
+    result.workflowTemplateSpec = spec;
+  }
+  const configMaps = new Set<string>();
+  while (queue.length) {
+    const spec = queue.shift()!;
+    for (const ref of collect(spec, 'templateRef') as { name: string; clusterScope?: boolean }[]) {
+      if (!ref?.name) continue;
+      const found = await fetch(Boolean(ref.clusterScope), ref.name);
+      if (!found)
+        return {
+          ...result,
+          error: `${ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} "${ref.name}" not found in namespace ${input.namespace}`,
+        } as unknown as Json;
+    }
+    for (const ref of collect(spec, 'configMapKeyRef') as { name: string }[])
+      if (ref?.name) configMaps.add(ref.name);
+  }
+  if (configMaps.size) {
+    const kube = await deps.clusters.forCluster(cluster);
+    for (const name of configMaps) {
+      const cm = await kube.get({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        namespace: input.namespace,
+        name,
+      });
+      library.configMaps[`${input.namespace}/${name}`] = cm
+        ? ((cm['data'] ?? {}) as Record<string, string>)
+        : null;
+    }
+  }
+  return result as unknown as Json;
+}
+
+function collect(value: unknown, field: string, out: unknown[] = []): unknown[] {
+  if (Array.isArray(value)) for (const v of value) collect(v, field, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === field) out.push(v);
+      else collect(v, field, out);
+    }
+  }
+  return out;
+}
+
+async function addInputArtifacts(
+  deps: WorkflowEffectDeps,
+  pod: JsonObject,
+  inputs: InputArtifactRequest[],
+): Promise<void> {
+  if (!inputs.length) return;
+  const containers = (pod['spec'] as JsonObject)['containers'] as JsonObject[];
+  const main = containers.find((c) => c['name'] === 'main')!;
+  const env = (main['env'] ??= []) as JsonObject[];
+  for (const a of inputs) {
+    const prefix = `ARGOSLS_IN_${a.index}`;
+    env.push({ name: `${prefix}_PATH`, value: a.path });
+    if (a.raw !== undefined) {
+      env.push({ name: `${prefix}_KIND`, value: 'raw' }, { name: `${prefix}_RAW`, value: a.raw });
+    } else if (a.url) {
+      env.push({ name: `${prefix}_KIND`, value: 'url' }, { name: `${prefix}_URL`, value: a.url });
+    } else if (a.key) {
+      const data = await deps.artifacts.get(a.key);
+      if (!data)
+        throw new Error(
+          `input artifact ${a.name}: no artifact at key ${a.key} in the artifact repository`,
+        );
+      if (data.length > MAX_INLINE_ARTIFACT_BYTES) {
+        throw new Error(
+          `input artifact ${a.name} is ${data.length} bytes (compressed): the pod wrapper takes at most ${MAX_INLINE_ARTIFACT_BYTES}`,
+        );
+      }
+      env.push(
+        { name: `${prefix}_KIND`, value: 'tgz' },
+        { name: `${prefix}_TGZ`, value: data.toString('base64') },
+      );
+    }
+  }
+}
+
+async function poll(
+  deps: WorkflowEffectDeps,
+  input: {
+    cluster: string;
+    namespace: string;
+    workflow: string;
+    pods: { podName: string; readOutputs: boolean; known: string }[];
+  },
+): Promise<PodObservation[]> {
+  const kube = await deps.clusters.forCluster(input.cluster);
+  const listed = await kube.list('v1', 'Pod', {
+    namespace: input.namespace,
+    labelSelector: `${LABELS.workflow}=${input.workflow}`,
+  });
+  const byName = new Map(listed.map((p) => [String(p.metadata.name), p]));
+  const observations: PodObservation[] = [];
+  for (const watched of input.pods) {
+    const pod = byName.get(watched.podName);
+    if (!pod) {
+      // A pod not yet visible right after creation is normal; one that vanished later is not.
+      if (watched.known !== 'Pending')
+        observations.push({ podName: watched.podName, phase: 'Missing' });
+      continue;
+    }
+    const status = (pod['status'] ?? {}) as {
+      phase?: string;
+      message?: string;
+      hostIP?: string;
+      startTime?: string;
+      containerStatuses?: {
+        name: string;
+        state?: {
+          terminated?: {
+            exitCode: number;
+            reason?: string;
+            message?: string;
+            startedAt?: string;
+            finishedAt?: string;
+          };
+        };
+      }[];
+    };
+    const phase = (status.phase ?? 'Pending') as PodObservation['phase'];
+    const nodeName = ((pod['spec'] ?? {}) as { nodeName?: string }).nodeName;
+    if (phase === 'Pending' || phase === 'Running') {
+      if (phase !== watched.known)
+        observations.push({
+          podName: watched.podName,
+          phase,
+          ...(nodeName ? { hostNodeName: nodeName } : {}),
+        });
+      continue;
+    }
+    const main = status.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
+    const observation: PodObservation = { podName: watched.podName, phase };
+    if (nodeName) observation.hostNodeName = nodeName;
+    if (main) {
+      observation.exitCode = main.exitCode;
+      if (main.finishedAt) observation.finishedAt = main.finishedAt;
+      if (phase === 'Failed') {
+        observation.message =
+          main.reason === 'OOMKilled'
+            ? 'OOMKilled (exit code 137)'
+            : `Error (exit code ${main.exitCode})`;
+      }
+    } else if (phase === 'Failed') observation.message = status.message ?? 'pod failed';
+    if (watched.readOutputs) await readOutputs(deps, kube, input, pod, observation);
+    observations.push(observation);
+  }
+  return observations;
+}
+
+async function readOutputs(
+  deps: WorkflowEffectDeps,
+  kube: Kubernetes,
+  input: { namespace: string; workflow: string },
+  pod: KubeObject,
+  observation: PodObservation,
+): Promise<void> {
+  const podName = String(pod.metadata.name);
+  let log: string;
+  try {
+    log = await kube.podLogs(input.namespace, podName, { container: 'main' });
+  } catch (err) {
+    if (err instanceof KubernetesError && err.retryable)
+      throw new TransientError(`logs of ${podName}: ${err.message}`);
+    observation.outputsError = `could not read the outputs of pod ${podName}: ${(err as Error).message}`;
+    return;
+  }
+  const parsed = parseOutputsBlock(log);
+  if (!parsed.found) {
+    observation.outputsError = `pod ${podName} printed no outputs block: its command did not run under the outputs wrapper (no sh in the image?)`;
+    return;
+  }
+  const names = outputNames(pod as unknown as JsonObject);
+  const outputs: NonNullable<PodObservation['outputs']> = { parameters: {}, artifacts: {} };
+  if (parsed.result !== undefined) outputs.result = parsed.result.replace(/\n$/, '');
+  for (const [i, value] of Object.entries(parsed.params))
+    outputs.parameters[names.params[Number(i)]!] = value;
+  for (const [i, data] of Object.entries(parsed.artifacts)) {
+    const name = names.artifacts[Number(i)]!;
+    const key = `${input.workflow}/${podName}/${name}.tgz`;
+    await deps.artifacts.put(key, data);
+    outputs.artifacts[name] = { key };
+  }
+  observation.outputs = outputs;
+}
+
+interface ResourceInput {
+  tag: string;
+  cluster: string;
+  namespace: string;
+  workflow: string;
+  resource: ResourceTemplate;
+  outputs: {
+    parameters?: { name: string; valueFrom?: { jsonPath?: string; jqFilter?: string } }[];
+  } | null;
+}
+
+/** Argo's resource template: kubectl create/apply/delete/patch/get, then the conditions. */
+async function resourceAction(deps: WorkflowEffectDeps, input: ResourceInput): Promise<Json> {
+  const kube = await deps.clusters.forCluster(input.cluster);
+  const r = input.resource;
+  const docs = r.manifest ? parseYamlDocuments(r.manifest) : [];
+  const manifest = docs[0] as KubeObject | undefined;
+  if (!manifest && r.action !== 'delete' && r.action !== 'get')
+    return { tag: input.tag, phase: 'Error', message: 'resource template has no manifest' };
+  if (manifest) {
+    const meta = (manifest.metadata ??= {} as KubeObject['metadata']);
+    meta.namespace ??= input.namespace;
+    if (!meta.name && meta.generateName) meta.name = `${String(meta.generateName)}${input.tag}`;
+    meta.labels = {
+      ...(meta.labels as Record<string, string> | undefined),
+      [LABELS.workflow]: input.workflow,
+    };
+  }
+  let object: KubeObject | undefined;
+  const ref = manifest
+    ? {
+        apiVersion: manifest.apiVersion,
+        kind: manifest.kind,
+        namespace: String(manifest.metadata.namespace),
+        name: String(manifest.metadata.name),
+      }
+    : undefined;
+  if (!ref)
+    return { tag: input.tag, phase: 'Error', message: 'resource template: no object to act on' };
+  switch (r.action) {
+    case 'create':
+      try {
+        object = await kube.create(manifest!);
+      } catch (err) {
+        if (!(err instanceof KubernetesError && err.code === 'AlreadyExists')) throw err;
+        object = await kube.get(ref);
+      }
+      break;
+    case 'apply':
+    case 'replace':
+      object = await kube.apply(manifest!, { force: true });
+      break;
+    case 'patch': {
+      const type =
+        r.mergeStrategy === 'json' ? 'json' : r.mergeStrategy === 'merge' ? 'merge' : 'strategic';
+      const patch = type === 'json' ? (parseYamlDocuments(r.manifest!)[0] as unknown) : manifest;
+      object = await kube.patch(ref, patch, type);
+      break;
+    }
+    case 'delete':
+      await kube.delete(ref);
+      return { tag: input.tag, phase: 'Succeeded' };
+    case 'get':
+      object = await kube.get(ref);
+      if (!object)
+        return { tag: input.tag, phase: 'Failed', message: `${ref.kind} ${ref.name} not found` };
+      break;
+  }
+  if (r.successCondition || r.failureCondition) {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const current = (await kube.get(ref)) ?? object!;
+      if (
+        r.failureCondition &&
+        matchesLabelSelector(current as unknown as JsonObject, r.failureCondition)
+      ) {
+        return {
+          tag: input.tag,
+          phase: 'Failed',
+          message: `failure condition '${r.failureCondition}' matched`,
+        };
+      }
+      if (
+        !r.successCondition ||
+        matchesLabelSelector(current as unknown as JsonObject, r.successCondition)
+      ) {
+        object = current;
+        break;
+      }
+      if (Date.now() > deadline)
+        throw new TransientError(`success condition '${r.successCondition}' not met yet`);
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+  }
+  const parameters: Record<string, string> = {};
+  for (const p of input.outputs?.parameters ?? []) {
+    const path = p.valueFrom?.jsonPath;
+    if (path)
+      parameters[p.name] = stringifyValue(jsonPathValue(object as unknown as JsonObject, path));
+  }
+  return { tag: input.tag, phase: 'Succeeded', outputs: { parameters } };
+}
+
+function stringifyValue(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v ?? '');
+}
+
+/** kubectl's `{.metadata.name}` jsonpath subset. */
+function jsonPathValue(object: JsonObject, path: string): unknown {
+  const clean = path.replace(/^\{|\}$/g, '').replace(/^\./, '');
+  let v: unknown = object;
+  for (const part of clean.split('.').filter(Boolean))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}

@@ -1,0 +1,594 @@
+/**
+ * The workflow machine's decisions: one pure function from (state, event) to (state, effect
+ * requests). It prepares the workflow (referenced templates and ConfigMaps are fetched once and
+ * kept in the log), folds pod observations into nodes, fires timers and re-runs the operator.
+ */
+import type { EffectRequest, Json, JsonObject } from '../core/types.js';
+import { CoreEffects } from '../core/effects.js';
+import type { KubeObject } from '../core/objects.js';
+import type { NodeArtifact, NodeParameter, NodeStatus } from './nodes.js';
+import { isFulfilled, isoTime } from './nodes.js';
+import { isWorkflowDone, operate } from './operator.js';
+import type { OperatorAction } from './operator.js';
+import type { Library, WorkflowState } from './state.js';
+import type { Template, WorkflowSpec } from './types.js';
+import { scalarString } from './types.js';
+import { buildPod } from './pods.js';
+
+export const WorkflowEffects = {
+  Prepare: 'workflow.prepare',
+  CreatePod: 'workflow.pod.create',
+  PollPods: 'workflow.pods.poll',
+  DeletePods: 'workflow.pods.delete',
+  Resource: 'workflow.resource',
+  CreatePvcs: 'workflow.pvcs.create',
+} as const;
+
+export const POLL_MIN_MS = 100;
+export const POLL_MAX_MS = 10_000;
+
+/** What the poll effect reports for one pod. */
+export interface PodObservation {
+  podName: string;
+  /** `Missing` when the pod is gone. */
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Missing';
+  message?: string;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  hostNodeName?: string;
+  outputs?: {
+    parameters: Record<string, string>;
+    result?: string;
+    artifacts: Record<string, { key: string }>;
+  };
+  /** Why the outputs could not be read (no marker block in the log, too large, ...). */
+  outputsError?: string;
+}
+
+export interface PrepareResult {
+  library: Library;
+  /** The referenced WorkflowTemplate's spec, when the Workflow has workflowTemplateRef. */
+  workflowTemplateSpec?: WorkflowSpec;
+  error?: string;
+}
+
+export type WorkflowEvent =
+  | { type: 'xstate.init'; at: number }
+  | { type: 'EffectSucceeded'; at: number; effectKind: string; result: Json }
+  | { type: 'EffectFailed'; at: number; effectKind: string; reason: string; effectId: string }
+  | { type: 'TimerFired'; at: number; timerId: string; generation: number }
+  | { type: 'ObjectApplied'; at: number; object: KubeObject }
+  | { type: 'ObjectDeleting' | 'ObjectDeleted'; at: number }
+  | { type: 'Resume'; at: number; nodeFieldSelector?: string; outputs?: Record<string, string> }
+  | { type: string; at: number; [k: string]: unknown };
+
+export function initialState(
+  key: { cluster: string },
+  object: KubeObject,
+  at: number,
+): WorkflowState {
+  const meta = object.metadata as JsonObject & {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  const spec = structuredClone(object['spec'] ?? {}) as WorkflowSpec;
+  return {
+    name: meta.name,
+    namespace: meta.namespace ?? 'default',
+    uid: meta.uid ?? '',
+    cluster: key.cluster,
+    creationTimestamp: meta.creationTimestamp ?? isoTime(at),
+    labels: meta.labels ?? {},
+    annotations: meta.annotations ?? {},
+    spec,
+    library: { workflowTemplates: {}, clusterWorkflowTemplates: {}, configMaps: {} },
+    preparing: needsPreparation(spec),
+    status: { phase: 'Pending', startedAt: isoTime(at), finishedAt: null },
+    pods: {},
+    timers: {},
+    pollBackoffMs: POLL_MIN_MS,
+    pending: {},
+    requestSeq: 0,
+  };
+}
+
+/** References to resolve before the first pass: templates elsewhere and ConfigMap values. */
+export function needsPreparation(spec: WorkflowSpec): boolean {
+  return (
+    Boolean(spec.workflowTemplateRef) ||
+    /"templateRef"|"configMapKeyRef"/.test(JSON.stringify(spec))
+  );
+}
+
+export function reduce(state: WorkflowState, event: WorkflowEvent): EffectRequest[] {
+  const effects: EffectRequest[] = [];
+  const at = event.at;
+  switch (event.type) {
+    case 'xstate.init':
+      if (state.preparing) {
+        effects.push({
+          kind: WorkflowEffects.Prepare,
+          input: { namespace: state.namespace, spec: state.spec as unknown as Json },
+        });
+        return effects;
+      }
+      break;
+    case 'EffectSucceeded':
+    case 'EffectFailed': {
+      const e = event as { effectKind: string; result?: Json; reason?: string };
+      if (!handleReport(state, e.effectKind, e.result, e.reason, at, effects)) return effects;
+      break;
+    }
+    case 'TimerFired': {
+      const e = event as { timerId: string; generation: number };
+      const timer = state.timers[e.timerId];
+      if (!timer || timer.generation !== e.generation || timer.fired) return effects;
+      // Kept (not deleted) so the next timer of this id gets a new generation, hence a new id.
+      timer.fired = true;
+      if (e.timerId === 'poll') {
+        pollNow(state, effects);
+        return effects;
+      }
+      break;
+    }
+    case 'ObjectApplied': {
+      const spec = ((event as { object: KubeObject }).object['spec'] ?? {}) as WorkflowSpec;
+      const wasSuspended = Boolean(state.spec.suspend);
+      state.spec = {
+        ...state.spec,
+        suspend: spec.suspend ?? false,
+        ...(spec.shutdown ? { shutdown: spec.shutdown } : {}),
+      };
+      if (!spec.suspend) delete state.spec.suspend;
+      if (spec.shutdown && !isWorkflowDone(state.status.phase))
+        shutdown(state, spec.shutdown, at, effects);
+      if (wasSuspended && !spec.suspend) resumeSuspendNodes(state, undefined, at, undefined);
+      break;
+    }
+    case 'Resume': {
+      const e = event as { nodeFieldSelector?: string; outputs?: Record<string, string> };
+      delete state.spec.suspend;
+      resumeSuspendNodes(state, e.nodeFieldSelector, at, e.outputs);
+      break;
+    }
+    case 'ObjectDeleting':
+    case 'ObjectDeleted': {
+      const alive = Object.values(state.pods).filter((p) => !p.done);
+      for (const p of alive) p.done = true;
+      if (alive.length)
+        effects.push(
+          deletePods(
+            state.cluster,
+            alive.map((p) => p.podName),
+            state.namespace,
+          ),
+        );
+      return effects;
+    }
+    default:
+      return effects;
+  }
+  if (state.preparing || isWorkflowDone(state.status.phase)) return effects;
+  runOperator(state, at, effects);
+  return effects;
+}
+
+function runOperator(state: WorkflowState, at: number, effects: EffectRequest[]): void {
+  const { actions } = operate(state, at);
+  for (const action of actions) effects.push(...toEffects(state, action));
+  if (isWorkflowDone(state.status.phase)) {
+    const gc = state.spec.podGC?.strategy;
+    const done = Object.values(state.pods);
+    if (
+      gc === 'OnWorkflowCompletion' ||
+      (gc === 'OnWorkflowSuccess' && state.status.phase === 'Succeeded')
+    ) {
+      if (done.length)
+        effects.push(
+          deletePods(
+            state.cluster,
+            done.map((p) => p.podName),
+            state.namespace,
+          ),
+        );
+    }
+  }
+}
+
+function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[] {
+  switch (action.kind) {
+    case 'createPod': {
+      const pod = buildPod(
+        state,
+        action.node,
+        action.template,
+        action.podName,
+        action.serviceAccountName,
+      );
+      return [
+        {
+          kind: WorkflowEffects.CreatePod,
+          input: {
+            cluster: action.cluster,
+            pod: pod.manifest,
+            inputArtifacts: pod.inputArtifacts as unknown as Json,
+            ...(action.serviceAccountName ? { serviceAccountName: action.serviceAccountName } : {}),
+          },
+        },
+      ];
+    }
+    case 'timer': {
+      const timer = state.timers[action.timerId]!;
+      return [
+        {
+          kind: CoreEffects.SetTimer,
+          input: { timerId: action.timerId, generation: timer.generation, fireAt: action.fireAt },
+        },
+      ];
+    }
+    case 'deletePods':
+      return [deletePods(action.cluster, action.podNames, state.namespace)];
+    case 'resource':
+      return [
+        {
+          kind: WorkflowEffects.Resource,
+          input: {
+            tag: action.tag,
+            cluster: state.cluster,
+            namespace: state.namespace,
+            workflow: state.name,
+            resource: action.template.resource as unknown as Json,
+            outputs: (action.template.outputs ?? null) as unknown as Json,
+          },
+        },
+      ];
+    case 'createPvcs':
+      return [
+        {
+          kind: WorkflowEffects.CreatePvcs,
+          input: { cluster: state.cluster, claims: action.claims },
+        },
+      ];
+  }
+}
+
+function deletePods(cluster: string, podNames: string[], namespace: string): EffectRequest {
+  return { kind: WorkflowEffects.DeletePods, input: { cluster, namespace, podNames } };
+}
+
+function pollNow(state: WorkflowState, effects: EffectRequest[]): void {
+  const watching = Object.values(state.pods).filter((p) => !p.done);
+  if (watching.length === 0) return;
+  const byCluster = new Map<string, typeof watching>();
+  for (const p of watching) byCluster.set(p.cluster, [...(byCluster.get(p.cluster) ?? []), p]);
+  for (const [cluster, pods] of byCluster) {
+    effects.push({
+      kind: WorkflowEffects.PollPods,
+      input: {
+        cluster,
+        namespace: state.namespace,
+        workflow: state.name,
+        pods: pods.map((p) => ({
+          podName: p.podName,
+          readOutputs: p.readOutputs,
+          known: state.status.nodes?.[p.nodeId]?.phase ?? 'Pending',
+        })),
+      },
+    });
+  }
+}
+
+function armPoll(state: WorkflowState, at: number, effects: EffectRequest[]): void {
+  if (!Object.values(state.pods).some((p) => !p.done)) return;
+  const current = state.timers['poll'];
+  if (current && !current.fired && current.fireAt > at) return;
+  const generation = (current?.generation ?? 0) + 1;
+  const fireAt = at + state.pollBackoffMs;
+  state.timers['poll'] = { generation, fireAt };
+  effects.push({ kind: CoreEffects.SetTimer, input: { timerId: 'poll', generation, fireAt } });
+}
+
+/** Folds an effect's report in; returns false when nothing changed that the operator needs. */
+function handleReport(
+  state: WorkflowState,
+  kind: string,
+  result: Json | undefined,
+  reason: string | undefined,
+  at: number,
+  effects: EffectRequest[],
+): boolean {
+  const failed = reason !== undefined;
+  switch (kind) {
+    case WorkflowEffects.Prepare: {
+      if (!state.preparing) return false;
+      state.preparing = false;
+      const prepared = result as unknown as PrepareResult | undefined;
+      if (failed || prepared?.error) {
+        state.status.phase = 'Error';
+        state.status.message = prepared?.error ?? reason ?? 'preparation failed';
+        state.status.finishedAt = isoTime(at);
+        return false;
+      }
+      state.library = prepared!.library;
+      if (prepared!.workflowTemplateSpec)
+        state.spec = mergeWorkflowTemplate(prepared!.workflowTemplateSpec, state.spec);
+      return true;
+    }
+    case WorkflowEffects.PollPods: {
+      if (failed) {
+        state.pollBackoffMs = Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
+        armPoll(state, at, effects);
+        return false;
+      }
+      const observations = ((result as { pods?: PodObservation[] } | null)?.pods ??
+        []) as PodObservation[];
+      let changed = false;
+      for (const o of observations) changed = applyObservation(state, o, at) || changed;
+      state.pollBackoffMs = changed ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
+      armPoll(state, at, effects);
+      return changed;
+    }
+    case WorkflowEffects.CreatePod: {
+      if (!failed) return false;
+      const podName = reason ? /pod ([^:\s]+)/.exec(reason)?.[1] : undefined;
+      const record = Object.values(state.pods).find(
+        (p) => !p.done && (podName === undefined || p.podName === podName),
+      );
+      if (!record) return false;
+      record.done = true;
+      const node = state.status.nodes?.[record.nodeId];
+      if (node && !isFulfilled(node.phase)) {
+        node.phase = 'Error';
+        node.message = reason!;
+        node.finishedAt = isoTime(at);
+      }
+      return true;
+    }
+    case WorkflowEffects.Resource: {
+      const r = (result ?? {}) as {
+        tag?: string;
+        phase?: 'Succeeded' | 'Failed' | 'Error';
+        message?: string;
+        outputs?: { parameters?: Record<string, string> };
+      };
+      const tag =
+        r.tag ?? Object.keys(state.pending).find((t) => state.pending[t]!.kind === 'resource');
+      if (!tag) return false;
+      const pending = state.pending[tag];
+      if (!pending) return false;
+      delete state.pending[tag];
+      const node = state.status.nodes?.[pending.nodeId];
+      if (!node || isFulfilled(node.phase)) return false;
+      node.phase = failed ? 'Error' : (r.phase ?? 'Succeeded');
+      if (failed || r.message) node.message = failed ? reason! : r.message!;
+      node.finishedAt = isoTime(at);
+      if (r.outputs?.parameters)
+        node.outputs = {
+          parameters: Object.entries(r.outputs.parameters).map(([name, value]) => ({
+            name,
+            value,
+          })),
+        };
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function applyObservation(state: WorkflowState, o: PodObservation, at: number): boolean {
+  const record = Object.values(state.pods).find((p) => p.podName === o.podName);
+  if (!record || record.done) return false;
+  const node = state.status.nodes?.[record.nodeId];
+  if (!node) return false;
+  if (o.hostNodeName) node.hostNodeName = o.hostNodeName;
+  if (o.phase === 'Pending' || o.phase === 'Running') {
+    if (node.phase === o.phase) return false;
+    node.phase = o.phase;
+    return true;
+  }
+  record.done = true;
+  node.finishedAt = o.finishedAt ?? isoTime(at);
+  if (o.phase === 'Missing') {
+    node.phase = 'Error';
+    node.message = 'pod deleted';
+    node.progress = '0/1';
+    return true;
+  }
+  const template = templateOfNode(state, node);
+  const outputs: NodeStatus['outputs'] = {};
+  if (o.exitCode !== undefined) outputs.exitCode = String(o.exitCode);
+  let outputsError: string | undefined = o.outputsError;
+  if (o.outputs) {
+    if (o.outputs.result !== undefined) outputs.result = o.outputs.result;
+    const params: NodeParameter[] = [];
+    for (const p of template?.outputs?.parameters ?? []) {
+      const raw = o.outputs.parameters[p.name];
+      let value = raw !== undefined ? raw.replace(/\n$/, '') : undefined;
+      if (value === undefined && p.valueFrom?.default !== undefined)
+        value = scalarString(p.valueFrom.default);
+      if (value === undefined && p.value !== undefined) value = scalarString(p.value);
+      if (value === undefined && p.valueFrom?.path) {
+        if (o.phase === 'Succeeded')
+          outputsError ??= `open ${p.valueFrom.path}: no such file or directory`;
+        continue;
+      }
+      const param: NodeParameter = { name: p.name, value: value ?? '' };
+      if (p.globalName) param.globalName = p.globalName;
+      params.push(param);
+    }
+    if (params.length) outputs.parameters = params;
+    const artifacts: NodeArtifact[] = [];
+    for (const a of template?.outputs?.artifacts ?? []) {
+      const stored = o.outputs.artifacts[a.name];
+      if (!stored) {
+        if (!a.optional && o.phase === 'Succeeded' && a.path)
+          outputsError ??= `path ${a.path} does not exist in the main container`;
+        continue;
+      }
+      const art: NodeArtifact = {
+        name: a.name,
+        ...(a.path ? { path: a.path } : {}),
+        s3: { key: stored.key },
+      };
+      if (a.globalName) art.globalName = a.globalName;
+      artifacts.push(art);
+    }
+    if (artifacts.length) outputs.artifacts = artifacts;
+  }
+  if (Object.keys(outputs).length) node.outputs = outputs;
+  if (o.phase === 'Succeeded' && !outputsError) {
+    node.phase = 'Succeeded';
+    node.progress = '1/1';
+    delete node.message;
+  } else {
+    node.phase = o.phase === 'Succeeded' ? 'Error' : 'Failed';
+    node.message =
+      outputsError && o.phase === 'Succeeded'
+        ? outputsError
+        : (o.message ?? `Error (exit code ${o.exitCode ?? 1})`);
+    node.progress = '0/1';
+  }
+  for (const p of node.outputs?.parameters ?? [])
+    if (p.globalName) setGlobalParam(state, p.globalName, p.value ?? '');
+  for (const a of node.outputs?.artifacts ?? [])
+    if (a.globalName) setGlobalArtifact(state, a.globalName, a);
+  return true;
+}
+
+function setGlobalParam(state: WorkflowState, name: string, value: string): void {
+  const params = ((state.status.outputs ??= {}).parameters ??= []);
+  const existing = params.find((p) => p.name === name);
+  if (existing) existing.value = value;
+  else params.push({ name, value });
+}
+
+function setGlobalArtifact(state: WorkflowState, name: string, artifact: NodeArtifact): void {
+  const arts = ((state.status.outputs ??= {}).artifacts ??= []);
+  const copy = { ...artifact, name } as unknown as JsonObject;
+  const i = arts.findIndex((a) => a['name'] === name);
+  if (i >= 0) arts[i] = copy;
+  else arts.push(copy);
+}
+
+/** The template a pod node ran, resolved the way the operator resolved it. */
+export function templateOfNode(state: WorkflowState, node: NodeStatus): Template | undefined {
+  if (node.templateRef) {
+    const lib = state.library;
+    const spec = node.templateRef.clusterScope
+      ? lib.clusterWorkflowTemplates[node.templateRef.name]
+      : lib.workflowTemplates[`${state.namespace}/${node.templateRef.name}`];
+    return spec?.templates?.find((t) => t.name === node.templateRef!.template);
+  }
+  const scope = node.templateScope;
+  const templates = scope.startsWith('local/')
+    ? state.spec.templates
+    : scope.startsWith('cluster/')
+      ? state.library.clusterWorkflowTemplates[scope.slice(8)]?.templates
+      : state.library.workflowTemplates[`${state.namespace}/${scope.slice('namespaced/'.length)}`]
+          ?.templates;
+  return templates?.find((t) => t.name === node.templateName) ?? inlineTemplate(state, node);
+}
+
+function inlineTemplate(state: WorkflowState, node: NodeStatus): Template | undefined {
+  // An inline template has no name of its own: find the step or task that declared it.
+  const display = node.displayName.replace(/\(.*$/, '');
+  for (const t of state.spec.templates ?? []) {
+    for (const group of t.steps ?? [])
+      for (const s of group) if (s.name === display && s.inline) return s.inline;
+    for (const task of t.dag?.tasks ?? [])
+      if (task.name === display && task.inline) return task.inline;
+  }
+  return undefined;
+}
+
+function shutdown(
+  state: WorkflowState,
+  strategy: string,
+  at: number,
+  effects: EffectRequest[],
+): void {
+  if (strategy !== 'Terminate' && strategy !== 'Stop') return;
+  const alive = Object.values(state.pods).filter((p) => !p.done);
+  const isExitNode = (n: NodeStatus | undefined) => Boolean(n && n.name.includes('.onExit'));
+  const stop =
+    strategy === 'Terminate'
+      ? alive
+      : alive.filter((p) => !isExitNode(state.status.nodes?.[p.nodeId]));
+  for (const p of stop) {
+    p.done = true;
+    const node = state.status.nodes?.[p.nodeId];
+    if (node && !isFulfilled(node.phase)) {
+      node.phase = 'Failed';
+      node.message = `workflow shutdown with strategy:  ${strategy}`;
+      node.finishedAt = isoTime(at);
+    }
+  }
+  if (stop.length)
+    effects.push(
+      deletePods(
+        state.cluster,
+        stop.map((p) => p.podName),
+        state.namespace,
+      ),
+    );
+  for (const node of Object.values(state.status.nodes ?? {})) {
+    if (node.type === 'Suspend' && !isFulfilled(node.phase)) {
+      node.phase = 'Failed';
+      node.message = `workflow shutdown with strategy:  ${strategy}`;
+      node.finishedAt = isoTime(at);
+    }
+  }
+}
+
+function resumeSuspendNodes(
+  state: WorkflowState,
+  selector: string | undefined,
+  at: number,
+  outputs: Record<string, string> | undefined,
+): void {
+  for (const node of Object.values(state.status.nodes ?? {})) {
+    if (node.type !== 'Suspend' || isFulfilled(node.phase)) continue;
+    if (selector && !matchesNodeSelector(node, selector)) continue;
+    const template = templateOfNode(state, node);
+    const params = (template?.outputs?.parameters ?? []).map((p) => ({
+      name: p.name,
+      value: outputs?.[p.name] ?? scalarString(p.valueFrom?.default) ?? scalarString(p.value) ?? '',
+    }));
+    if (params.length) node.outputs = { parameters: params };
+    node.phase = 'Succeeded';
+    node.finishedAt = isoTime(at);
+  }
+}
+
+/** `argo resume --node-field-selector displayName=approve` (name, displayName, templateName, id). */
+function matchesNodeSelector(node: NodeStatus, selector: string): boolean {
+  return selector.split(',').every((term) => {
+    const [field, value] = term.split('=') as [string, string];
+    const actual = (node as unknown as Record<string, unknown>)[field.trim()];
+    return String(actual) === value?.trim();
+  });
+}
+
+/** Argo merges the WorkflowTemplate's spec under the Workflow's own (the Workflow wins). */
+export function mergeWorkflowTemplate(template: WorkflowSpec, wf: WorkflowSpec): WorkflowSpec {
+  const { workflowTemplateRef: _ref, ...own } = wf;
+  const merged: WorkflowSpec = { ...template, ...own };
+  const params = new Map((template.arguments?.parameters ?? []).map((p) => [p.name, p]));
+  for (const p of wf.arguments?.parameters ?? [])
+    params.set(p.name, { ...params.get(p.name), ...p });
+  const artifacts = new Map((template.arguments?.artifacts ?? []).map((a) => [a.name, a]));
+  for (const a of wf.arguments?.artifacts ?? []) artifacts.set(a.name, a);
+  merged.arguments = {
+    parameters: [...params.values()],
+    ...(artifacts.size ? { artifacts: [...artifacts.values()] } : {}),
+  };
+  merged.templates = template.templates ?? [];
+  if (!wf.entrypoint) merged.entrypoint = template.entrypoint!;
+  return merged;
+}

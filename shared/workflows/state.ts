@@ -1,0 +1,67 @@
+/**
+ * What the workflow machine keeps between events: the execution spec (the Workflow's own, merged
+ * with its workflowTemplateRef), the templates and ConfigMaps its references resolved to (facts
+ * fetched once, kept in the log for replay), Argo's `status`, and our bookkeeping of pods,
+ * timers and requests in flight.
+ */
+import type { JsonObject } from '../core/types.js';
+import type { NodeStatus, WorkflowPhase } from './nodes.js';
+import type { WorkflowSpec } from './types.js';
+
+export interface WorkflowStatus {
+  phase: WorkflowPhase;
+  startedAt?: string;
+  finishedAt?: string | null;
+  progress?: string;
+  message?: string;
+  nodes?: Record<string, NodeStatus>;
+  outputs?: { parameters?: { name: string; value?: string }[]; artifacts?: JsonObject[] };
+  storedTemplates?: Record<string, JsonObject>;
+  conditions?: { type: string; status: string; message?: string }[];
+  estimatedDuration?: number;
+  [field: string]: unknown;
+}
+
+/** A pod we created (or asked to create) and wait for. */
+export interface PodRecord {
+  nodeId: string;
+  podName: string;
+  cluster: string;
+  /** Read the main container's log when it ends: outputs or `result` travel there. */
+  readOutputs: boolean;
+  /** Set once the pod's end was observed. */
+  done?: boolean;
+}
+
+export interface Library {
+  /** `namespace/name` -> spec */
+  workflowTemplates: Record<string, WorkflowSpec>;
+  clusterWorkflowTemplates: Record<string, WorkflowSpec>;
+  /** `namespace/name` -> data; null when the ConfigMap does not exist. */
+  configMaps: Record<string, Record<string, string> | null>;
+}
+
+export interface WorkflowState {
+  name: string;
+  namespace: string;
+  uid: string;
+  cluster: string;
+  creationTimestamp: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The spec as submitted (suspend / shutdown changes arrive as object updates). */
+  spec: WorkflowSpec;
+  library: Library;
+  /** References not yet resolved: the machine waits for them before it starts. */
+  preparing: boolean;
+  status: WorkflowStatus;
+  pods: Record<string, PodRecord>;
+  /** Timers by id: generation of the armed one, and when it fires. */
+  timers: Record<string, { generation: number; fireAt: number; fired?: boolean }>;
+  /** Current poll backoff (ms). */
+  pollBackoffMs: number;
+  /** Resource-template and other effects awaiting their report, by effect-request tag. */
+  pending: Record<string, { nodeId: string; kind: string }>;
+  /** Monotonic counter for request tags. */
+  requestSeq: number;
+}
