@@ -18,6 +18,7 @@ import { validateObject } from '../resources/validate-object.js';
 import type { FieldError } from '../resources/validate-object.js';
 import { matchesLabels, parseLabelSelector, SelectorError } from '../resources/label-selector.js';
 import { BodyError, parseDocuments } from './documents.js';
+import { generateName } from '../resources/names.js';
 
 export interface ApiServerOptions {
   controlPlane: ControlPlane;
@@ -398,13 +399,6 @@ function redactSecret(object: KubeObject): KubeObject {
   ];
   const { data: _d, stringData: _s, ...rest } = object;
   return { ...rest, data: Object.fromEntries(keys.map((k) => [k, '<redacted>'])) } as KubeObject;
-}
-
-function generateName(prefix: string): string {
-  // As the API server: five characters from an alphabet without vowels or look-alikes.
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  const bytes = randomBytes(5);
-  return prefix + [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
 function waitMs(query: Query, fallback = 10_000): number {

@@ -24,6 +24,9 @@ export const WorkflowEffects = {
   CreatePvcs: 'workflow.pvcs.create',
 } as const;
 
+/** Set (to any new value) by `argosls resume`: resume the workflow's suspended nodes. */
+export const RESUME_ANNOTATION = 'workflows.argo-serverless.dev/resumed-at';
+
 export const POLL_MIN_MS = 100;
 export const POLL_MAX_MS = 10_000;
 
@@ -147,7 +150,14 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
       if (!spec.suspend) delete state.spec.suspend;
       if (spec.shutdown && !isWorkflowDone(state.status.phase))
         shutdown(state, spec.shutdown, at, effects);
-      if (wasSuspended && !spec.suspend) resumeSuspendNodes(state, undefined, at, undefined);
+      const resumedAt = (
+        (event as { object: KubeObject }).object.metadata.annotations as
+          Record<string, string> | undefined
+      )?.[RESUME_ANNOTATION];
+      if (resumedAt && resumedAt !== state.annotations[RESUME_ANNOTATION]) {
+        state.annotations[RESUME_ANNOTATION] = resumedAt;
+        resumeSuspendNodes(state, undefined, at, undefined);
+      } else if (wasSuspended && !spec.suspend) resumeSuspendNodes(state, undefined, at, undefined);
       break;
     }
     case 'Resume': {
