@@ -10,16 +10,17 @@
  *   node:* (node), argoproj/argosay:* (an emulation of its verbs); other images fall back to the
  *   stand-in above.
  *
- * Each pod runs in its own mount namespace (`unshare --mount`) with a private /tmp, its volumes
- * (emptyDir per pod, persistentVolumeClaim per claim, configMap / secret files) bind-mounted at
- * their mount paths: a pod sees its own files, not the host's /tmp nor other pods'. Mount points
- * that do not exist on the host are created there (empty directories). It is not a security
- * boundary: the program runs with this process's user.
+ * Each pod runs in its own root: a scratch directory where the host's /usr, /bin, /lib*, /etc
+ * and the Python installation are bind-mounted read-only, with its own writable /, /tmp, /root
+ * and /var, its volumes (emptyDir per pod, persistentVolumeClaim per claim, configMap / secret
+ * files) bind-mounted at their mount paths, entered with `unshare --mount --pid` and `chroot`.
+ * A pod writes only inside its root and volumes, never on the host. It is not a security
+ * boundary: the program runs with this process's user, and the host's tools are the image.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { JsonObject } from '../../../core/types.js';
 
@@ -69,20 +70,29 @@ interface Container {
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
 const WRAPPER_MARK = 'argosls';
 
-/** The sandbox setup: runs as root of a fresh mount namespace, then becomes the container. */
+/** The sandbox setup: runs as root of fresh mount and pid namespaces, then chroots. */
 const SANDBOX_SETUP = `set -e
-mount --bind "$ARGOSLS_SANDBOX_ROOT" "$ARGOSLS_SANDBOX_HOLD"
-mount -t tmpfs tmpfs /tmp
+R="$ARGOSLS_SANDBOX_ROOTFS"
+for d in $ARGOSLS_SANDBOX_READONLY; do
+  [ -e "$d" ] || continue
+  if [ -L "$d" ]; then mkdir -p "$R$(dirname "$d")"; ln -sfn "$(readlink "$d")" "$R$d"; continue; fi
+  mkdir -p "$R$d"
+  mount --bind "$d" "$R$d"
+  mount -o remount,bind,ro "$R$d" 2>/dev/null || true
+done
+mkdir -p "$R/dev" "$R/proc" "$R/tmp" "$R/root" "$R/var/run" "$R/run"
+chmod 1777 "$R/tmp"
+mount --rbind /dev "$R/dev"
+mount -t proc proc "$R/proc"
 printf '%s\\n' "$ARGOSLS_SANDBOX_MOUNTS" | while IFS='|' read -r src dst; do
   [ -n "$dst" ] || continue
-  mkdir -p "$dst"
-  mount --bind "$ARGOSLS_SANDBOX_HOLD/$src" "$dst"
+  mkdir -p "$R$dst"
+  mount --bind "$src" "$R$dst"
 done
-wd="$ARGOSLS_SANDBOX_WORKDIR"
-unset ARGOSLS_SANDBOX_ROOT ARGOSLS_SANDBOX_HOLD ARGOSLS_SANDBOX_MOUNTS ARGOSLS_SANDBOX_WORKDIR
-if [ -n "$wd" ]; then mkdir -p "$wd"; cd "$wd"; else cd /tmp; fi
+wd="\${ARGOSLS_SANDBOX_WORKDIR:-/}"
+unset ARGOSLS_SANDBOX_ROOTFS ARGOSLS_SANDBOX_READONLY ARGOSLS_SANDBOX_MOUNTS ARGOSLS_SANDBOX_WORKDIR
 set +e
-exec "$@"
+exec chroot "$R" /bin/sh -c 'mkdir -p "$0" && cd "$0" && exec "$@"' "$wd" "$@"
 `;
 
 /** argosay v2's verbs, as the examples use them. */
@@ -144,17 +154,16 @@ export async function createPodExecutor(options: {
   const bin = join(root, 'bin');
   await mkdir(bin, { recursive: true });
   await writeShims(bin);
-  const hold = ['/srv', '/media', '/opt'].find((d) => existsSync(d));
-  if (!hold)
-    throw new Error(
-      'pod executor: needs an existing /srv, /media or /opt to hold the scratch space',
-    );
-  // Inside the sandbox /tmp is fresh: the scratch space (and its bin) is reached through `hold`.
-  const sandboxBin = join(hold, relative(root, bin));
-  const unshare =
-    process.getuid?.() === 0
-      ? ['unshare', '--mount', '--propagation', 'private']
-      : ['unshare', '--user', '--map-root-user', '--mount', '--propagation', 'private'];
+  const unshare = [
+    'unshare',
+    ...(process.getuid?.() === 0 ? [] : ['--user', '--map-root-user']),
+    '--mount',
+    '--propagation',
+    'private',
+    '--pid',
+    '--fork',
+  ];
+  const readOnly = await hostDirsToShare(bin);
   const maxRunMs = options.maxRunMs ?? 600_000;
   let seq = 0;
   return {
@@ -185,19 +194,21 @@ export async function createPodExecutor(options: {
           options.mode,
           main.image ?? '',
           argv,
-          sandboxBin,
+          bin,
           meta.annotations?.[options.exitCodeAnnotation ?? ''] ?? undefined,
           env,
         );
         if (!program) return { exitCode: 0, log: '' };
+        const rootfs = join(podDir, 'rootfs');
+        await mkdir(rootfs, { recursive: true });
         const sandboxEnv: Record<string, string> = {
-          PATH: `${sandboxBin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
-          HOME: process.env['HOME'] ?? '/root',
+          PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+          HOME: '/root',
           ...env,
           ...program.env,
-          ARGOSLS_SANDBOX_ROOT: root,
-          ARGOSLS_SANDBOX_HOLD: hold,
-          ARGOSLS_SANDBOX_MOUNTS: mounts.map((m) => `${relative(root, m.src)}|${m.dst}`).join('\n'),
+          ARGOSLS_SANDBOX_ROOTFS: rootfs,
+          ARGOSLS_SANDBOX_READONLY: readOnly.join(' '),
+          ARGOSLS_SANDBOX_MOUNTS: mounts.map((m) => `${m.src}|${m.dst}`).join('\n'),
           ARGOSLS_SANDBOX_WORKDIR: main.workingDir ?? '',
         };
         if (killed) return { exitCode: 137, log: '' };
@@ -243,9 +254,20 @@ export async function createPodExecutor(options: {
       };
     },
     async close() {
-      await rm(root, { recursive: true, force: true });
+      // --one-file-system: never follow into a mount, should one still be alive.
+      await new Promise<void>((done) =>
+        execFile('rm', ['-rf', '--one-file-system', root], () => done()),
+      );
     },
   };
+}
+
+/** Host directories every pod root shares, read-only: the tools that stand in for the image. */
+async function hostDirsToShare(bin: string): Promise<string[]> {
+  const dirs = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', bin];
+  const pythonPrefix = resolveExecutable('python3', ['-c', 'import sys; print(sys.prefix)']);
+  if (pythonPrefix && !pythonPrefix.startsWith('/usr')) dirs.push(pythonPrefix);
+  return dirs.filter((d) => existsSync(d));
 }
 
 function kill(proc: ReturnType<typeof spawn>): void {
