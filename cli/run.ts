@@ -14,6 +14,7 @@ import { isNamespaced } from '../shared/resources/catalog.js';
 import { generateName } from '../shared/resources/names.js';
 import { createPodExecutor } from '../shared/adapters/local/sim-cluster/executor.js';
 import { startEmbedded } from '../shared/runtime/local/embedded.js';
+import type { Embedded } from '../shared/runtime/local/embedded.js';
 import { formatIssue, libraryOf, lintObject } from '../shared/workflows/lint.js';
 import { isWorkflowDone } from '../shared/workflows/operator.js';
 import type { WorkflowObject } from '../shared/workflows/types.js';
@@ -27,6 +28,8 @@ export interface RunOptions {
   /** Where state lives; a temporary directory (removed afterwards) by default. */
   dataDir?: string;
   progress: (line: string) => void;
+  /** Called with the runtime and cluster before they stop (tests look at the pods). */
+  inspect?: (embedded: Embedded) => Promise<void>;
 }
 
 export interface RunOutcome {
@@ -59,9 +62,18 @@ export async function runWorkflows(
     const templates: Message[] = [];
     for (const doc of documents) {
       if (doc.apiVersion?.startsWith('argoproj.io/')) {
-        if (ARGO_TEMPLATES.has(doc.kind))
+        if (ARGO_TEMPLATES.has(doc.kind)) {
+          // A template Argo would refuse is not loaded: Workflows using it then fail to find it.
+          const errors = lintObject(doc, library)
+            .filter((i) => i.severity === 'error')
+            .map(formatIssue);
+          if (errors.length) {
+            rejected.push({ name: `${doc.kind}/${doc.metadata.name}`, errors });
+            options.progress(`${doc.kind} ${doc.metadata.name}: rejected: ${errors.join('; ')}`);
+            continue;
+          }
           templates.push(applyMessage(runtime.newMessageId(), doc, runtime.clock.now()));
-        else if (doc.kind === 'Workflow') workflows.push(structuredClone(doc));
+        } else if (doc.kind === 'Workflow') workflows.push(structuredClone(doc));
         else
           options.progress(`skipped ${doc.kind} ${doc.metadata?.name ?? ''}: run takes Workflows`);
         continue;
@@ -96,6 +108,7 @@ export async function runWorkflows(
       options.progress(`${name}: submitted`);
     }
     const finals = await Promise.all(submitted.map((s) => watch(runtime, s.key, s.name, options)));
+    if (options.inspect) await options.inspect(embedded);
     return { workflows: finals, rejected };
   } finally {
     await embedded.stop();

@@ -225,6 +225,7 @@ async function addInputArtifacts(
         { name: `${prefix}_KIND`, value: 'tgz' },
         { name: `${prefix}_TGZ`, value: data.toString('base64') },
       );
+      if (a.subPath) env.push({ name: `${prefix}_SUBPATH`, value: a.subPath });
     }
   }
 }
@@ -330,7 +331,7 @@ async function readOutputs(
     outputs.parameters[names.params[Number(i)]!] = value;
   for (const [i, data] of Object.entries(parsed.artifacts)) {
     const name = names.artifacts[Number(i)]!;
-    const key = `${input.workflow}/${podName}/${name}.tgz`;
+    const key = names.keys[Number(i)] ?? `${input.workflow}/${podName}/${name}.tgz`;
     await deps.artifacts.put(key, data);
     outputs.artifacts[name] = { key };
   }

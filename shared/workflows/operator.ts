@@ -350,7 +350,14 @@ class Operation {
     for (const p of template.inputs?.parameters ?? []) {
       const arg = args.parameters?.find((a) => a.name === p.name);
       let value = arg ? (scalarString(arg.value) ?? this.argValueFrom(arg, scope)) : undefined;
-      if (value === undefined) value = this.inputDefault(p);
+      if (value === undefined) {
+        // A default may itself be templated (`{{workflow.parameters.x}}`, `{{=expr}}`).
+        const fallback = this.inputDefault(p);
+        value =
+          fallback === undefined
+            ? undefined
+            : replaceInString(fallback, { ...this.globals, ...scope, ...local });
+      }
       if (value === undefined)
         throw new OperatorError(`inputs.parameters.${p.name} was not supplied`);
       if (p.enum && !p.enum.map(String).includes(value)) {
@@ -373,6 +380,12 @@ class Operation {
       artifacts.push(resolved);
       local[`inputs.artifacts.${a.name}`] = resolved as unknown as Json;
       if (a.path) local[`inputs.artifacts.${a.name}.path`] = a.path;
+    }
+    // Path placeholders, so commands need not repeat paths.
+    for (const a of template.outputs?.artifacts ?? [])
+      if (a.path) local[`outputs.artifacts.${a.name}.path`] = a.path;
+    for (const p of template.outputs?.parameters ?? []) {
+      if (p.valueFrom?.path) local[`outputs.parameters.${p.name}.path`] = p.valueFrom.path;
     }
     const id = nodeId(this.state.name, nodeName);
     local['pod.name'] = podName(this.state.name, nodeName, template.name);
@@ -425,6 +438,7 @@ class Operation {
         ...(found as NodeArtifact),
         name: declared.name,
         ...(declared.path ? { path: declared.path } : {}),
+        ...(source.subPath ? { subPath: source.subPath } : {}),
       };
     }
     if (source.fromExpression) {

@@ -40,19 +40,21 @@ export const WRAPPER_SCRIPT = `d=${STAGING_DIR}
 mkdir -p "$d"
 i=0
 while [ "$i" -lt "\${ARGOSLS_IN_COUNT:-0}" ]; do
-  eval "p=\\\${ARGOSLS_IN_\${i}_PATH}; t=\\\${ARGOSLS_IN_\${i}_TGZ:-}; r=\\\${ARGOSLS_IN_\${i}_RAW-}; u=\\\${ARGOSLS_IN_\${i}_URL:-}; k=\\\${ARGOSLS_IN_\${i}_KIND:-}"
+  eval "p=\\\${ARGOSLS_IN_\${i}_PATH}; t=\\\${ARGOSLS_IN_\${i}_TGZ:-}; r=\\\${ARGOSLS_IN_\${i}_RAW-}; u=\\\${ARGOSLS_IN_\${i}_URL:-}; k=\\\${ARGOSLS_IN_\${i}_KIND:-}; sp=\\\${ARGOSLS_IN_\${i}_SUBPATH:-}"
   mkdir -p "$(dirname "$p")"
   if [ "$k" = tgz ]; then
     x="$d/in$i"; mkdir -p "$x"
     printf '%s' "$t" | base64 -d | tar -xzf - -C "$x"
     e=$(ls -A "$x")
-    if [ "$(printf '%s\\n' "$e" | wc -l)" -eq 1 ]; then rm -rf "$p"; mv "$x/$e" "$p"; else mkdir -p "$p"; cp -a "$x/." "$p/"; fi
+    if [ "$(printf '%s\\n' "$e" | wc -l)" -eq 1 ]; then x="$x/$e"; e=; fi
+    if [ -n "$sp" ]; then x="$x/$sp"; e=; fi
+    if [ -z "$e" ]; then rm -rf "$p"; mv "$x" "$p"; else mkdir -p "$p"; cp -a "$x/." "$p/"; fi
   elif [ "$k" = raw ]; then printf '%s' "$r" > "$p"
   elif [ "$k" = url ]; then wget -q -O "$p" "$u" 2>/dev/null || curl -fsSL -o "$p" "$u"
   fi
   i=$((i+1))
 done
-if [ -n "\${ARGOSLS_SCRIPT+x}" ]; then printf '%s' "$ARGOSLS_SCRIPT" > "$d/script"; set -- "$@" "$d/script"; fi
+if [ -n "\${ARGOSLS_SCRIPT+x}" ]; then printf '%s' "$ARGOSLS_SCRIPT" > "$d/script"; chmod +x "$d/script"; set -- "$@" "$d/script"; fi
 { "$@"; echo $? > "$d/rc"; } | tee "$d/stdout"
 rc=$(cat "$d/rc" 2>/dev/null || echo 1)
 printf '\\n${OUTPUTS_BEGIN}\\n'
@@ -82,6 +84,8 @@ export interface InputArtifactRequest {
   key?: string;
   raw?: string;
   url?: string;
+  /** A path inside the stored artifact (a directory) to place instead of all of it. */
+  subPath?: string;
 }
 
 export class PodSpecError extends Error {}
@@ -166,6 +170,7 @@ function inputArtifactRequest(a: NodeArtifact, index: number): InputArtifactRequ
       `inputs.artifacts.${a.name}: path is required to place it in the container`,
     );
   const request: InputArtifactRequest = { index, name: a.name, path: a.path };
+  if (typeof a['subPath'] === 'string') request.subPath = a['subPath'];
   if (a.raw) request.raw = a.raw.data;
   else if (a.http && typeof a.http['url'] === 'string') request.url = a.http['url'];
   else if (a.s3?.key) request.key = a.s3.key;
@@ -210,12 +215,15 @@ function mainContainer(template: Template, wrap: boolean, inputCount: number): J
   );
   const arts = (template.outputs?.artifacts ?? []).filter((a) => a.path);
   env.push({ name: 'ARGOSLS_OUT_ART_COUNT', value: String(arts.length) });
-  arts.forEach((a, i) =>
+  arts.forEach((a, i) => {
     env.push(
       { name: `ARGOSLS_OUT_ART_${i}_NAME`, value: a.name },
       { name: `ARGOSLS_OUT_ART_${i}_PATH`, value: a.path! },
-    ),
-  );
+    );
+    // A key the template chose in the artifact repository (`s3.key`, or the bare `key`).
+    const key = (a.s3 as { key?: string } | undefined)?.key ?? (a as { key?: string }).key;
+    if (key) env.push({ name: `ARGOSLS_OUT_ART_${i}_KEY`, value: key });
+  });
   env.push({ name: 'ARGOSLS_IN_COUNT', value: String(inputCount) });
   container['env'] = env;
   container['volumeMounts'] = [
@@ -226,7 +234,12 @@ function mainContainer(template: Template, wrap: boolean, inputCount: number): J
 }
 
 /** Names of output parameters / artifacts in wrapper order, to decode the block. */
-export function outputNames(pod: JsonObject): { params: string[]; artifacts: string[] } {
+export function outputNames(pod: JsonObject): {
+  params: string[];
+  artifacts: string[];
+  /** Repository keys chosen by the template, by artifact index. */
+  keys: Record<number, string>;
+} {
   const containers = ((pod['spec'] as JsonObject | undefined)?.['containers'] ?? []) as {
     name: string;
     env?: { name: string; value?: string }[];
@@ -237,9 +250,13 @@ export function outputNames(pod: JsonObject): { params: string[]; artifacts: str
   const artifacts: string[] = [];
   for (let i = 0; i < Number(get('ARGOSLS_OUT_PARAM_COUNT') ?? 0); i++)
     params.push(get(`ARGOSLS_OUT_PARAM_${i}_NAME`) ?? '');
-  for (let i = 0; i < Number(get('ARGOSLS_OUT_ART_COUNT') ?? 0); i++)
+  const keys: Record<number, string> = {};
+  for (let i = 0; i < Number(get('ARGOSLS_OUT_ART_COUNT') ?? 0); i++) {
     artifacts.push(get(`ARGOSLS_OUT_ART_${i}_NAME`) ?? '');
-  return { params, artifacts };
+    const key = get(`ARGOSLS_OUT_ART_${i}_KEY`);
+    if (key) keys[i] = key;
+  }
+  return { params, artifacts, keys };
 }
 
 export interface ParsedOutputs {

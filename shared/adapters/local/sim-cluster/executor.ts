@@ -80,7 +80,7 @@ for d in $ARGOSLS_SANDBOX_READONLY; do
   mount --bind "$d" "$R$d"
   mount -o remount,bind,ro "$R$d" 2>/dev/null || true
 done
-mkdir -p "$R/dev" "$R/proc" "$R/tmp" "$R/root" "$R/var/run" "$R/run"
+mkdir -p "$R/dev" "$R/proc" "$R/tmp" "$R/root" "$R/var/run" "$R/var/tmp" "$R/run" "$R/mnt" "$R/opt" "$R/srv" "$R/home" "$R/media"
 chmod 1777 "$R/tmp"
 mount --rbind /dev "$R/dev"
 mount -t proc proc "$R/proc"
