@@ -7,6 +7,9 @@ import type { KindMachine } from '../core/machines.js';
 import { workflowKind } from '../workflows/machine.js';
 import { workflowEffectHandlers } from '../workflows/effect-handlers.js';
 import type { WorkflowEffectDeps } from '../workflows/effect-handlers.js';
+import { registerWorkflowValidators } from '../workflows/validation.js';
+
+registerWorkflowValidators();
 
 export const kindMachines: readonly KindMachine[] = [workflowKind];
 

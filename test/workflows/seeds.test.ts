@@ -16,7 +16,7 @@ const namespace = (name: string): KubeObject => ({
   metadata: { name },
 });
 
-function nodesOf(wf: KubeObject): NodeStatus[] {
+function nodesOf(wf: { status?: unknown }): NodeStatus[] {
   return Object.values(
     ((wf['status'] ?? {}) as { nodes?: Record<string, NodeStatus> }).nodes ?? {},
   );
@@ -119,20 +119,21 @@ describe('seed workflow.yaml (data pipeline DAG) on the simulated cluster', () =
 });
 
 describe('seed workflowtemplate.yaml (CI pipeline)', () => {
-  const workflow = (): KubeObject => ({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: { generateName: 'ci-', namespace: 'argo' },
-    spec: {
-      workflowTemplateRef: { name: 'ci-pipeline' },
-      arguments: {
-        parameters: [
-          { name: 'repo', value: 'https://github.com/example/app.git' },
-          { name: 'image', value: 'myregistry/app:abc1234' },
-        ],
+  const workflow = (): KubeObject =>
+    ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'ci-', namespace: 'argo' },
+      spec: {
+        workflowTemplateRef: { name: 'ci-pipeline' },
+        arguments: {
+          parameters: [
+            { name: 'repo', value: 'https://github.com/example/app.git' },
+            { name: 'image', value: 'myregistry/app:abc1234' },
+          ],
+        },
       },
-    },
-  });
+    }) as unknown as KubeObject;
 
   it(
     'is rejected by run: it mounts a volume "workspace" it never declares (by field path)',

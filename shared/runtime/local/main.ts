@@ -8,6 +8,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Durability } from './runtime.js';
 import { startEmbedded } from './embedded.js';
+import { createPodExecutor } from '../../adapters/local/sim-cluster/executor.js';
 import { createApiServer } from '../../api/http-server.js';
 import { jsonLog } from '../../core/log.js';
 
@@ -31,6 +32,12 @@ Options:
                         simulated one. Default: the simulated cluster, whose kubeconfig is
                         written to <data-dir>/kubeconfig (kubectl needs --validate=false)
   --context <name>      The kubeconfig context to use (with --kubeconfig). Default: its current
+  --pod-executor <mode> What the simulated cluster's kubelet runs in workflow pods:
+                        sim (default): the outputs wrapper with a stand-in for the user's
+                        program, which writes the declared outputs; host: busybox / alpine /
+                        python / node / argosay programs for real on this machine, each pod in
+                        its own chroot (refused on a non-loopback --host without a token);
+                        none: pods only change phase.
   -h, --help            This help.
 
 HTTP API (JSON; Kubernetes-style objects):
@@ -58,6 +65,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       'log-level': { type: 'string', default: 'info' },
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
+      'pod-executor': { type: 'string', default: 'sim' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -76,6 +84,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const level = values['log-level'];
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     fail(`--log-level: "${level}" is not a level`);
+  const podExecutor = values['pod-executor'];
+  if (!['sim', 'host', 'none'].includes(podExecutor)) {
+    fail(`--pod-executor: "${podExecutor}" must be sim, host or none`);
+  }
+  if (podExecutor === 'host' && values['no-auth'] && !LOOPBACK.test(host)) {
+    fail(
+      '--pod-executor host runs programs on this machine: refused on a non-loopback --host without a token',
+    );
+  }
   if (values['no-auth'] && !LOOPBACK.test(host)) {
     fail(`--no-auth is only allowed on a loopback address, not on --host ${host}`);
   }
@@ -90,6 +107,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     log,
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context ? { context: values.context } : {}),
+    ...(podExecutor !== 'none' && !values.kubeconfig
+      ? {
+          simulated: {
+            executor: await createPodExecutor({
+              mode: podExecutor as 'sim' | 'host',
+              scratchDir: join(dataDir, 'pods'),
+            }),
+          },
+        }
+      : {}),
   });
   const token = values['no-auth']
     ? undefined
