@@ -20,7 +20,8 @@ import { isWorkflowDone } from '../shared/workflows/operator.js';
 import type { WorkflowObject } from '../shared/workflows/types.js';
 
 export interface RunOptions {
-  executor: 'host' | 'sim';
+  /** none: pods only change phase (instant), for benchmarks. */
+  executor: 'host' | 'sim' | 'none';
   /** `-p name=value`: overrides of the Workflows' `spec.arguments.parameters`. */
   parameters: Record<string, string>;
   /** Give up on a Workflow after this long (ms). */
@@ -45,14 +46,17 @@ export async function runWorkflows(
   options: RunOptions,
 ): Promise<RunOutcome> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'argosls-run-')));
-  const executor = await createPodExecutor({
-    mode: options.executor,
-    scratchDir: join(dataDir, 'pods'),
-  });
+  const executor =
+    options.executor === 'none'
+      ? undefined
+      : await createPodExecutor({ mode: options.executor, scratchDir: join(dataDir, 'pods') });
   const embedded = await startEmbedded({
     dataDir,
     durability: 'none',
-    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 }, executor },
+    simulated: {
+      controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 },
+      ...(executor ? { executor } : {}),
+    },
   });
   const { runtime, cluster } = embedded;
   try {
@@ -112,7 +116,7 @@ export async function runWorkflows(
     return { workflows: finals, rejected };
   } finally {
     await embedded.stop();
-    await executor.close();
+    await executor?.close();
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }

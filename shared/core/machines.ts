@@ -59,6 +59,11 @@ export interface KindMachine {
   /** The object's `status` for a machine snapshot. Default: `context.status` if present. */
   status?(persisted: PersistedMachine): Json | undefined;
   /**
+   * The full `status` for reads (API GET), when `status` stores only a summary: state that grows
+   * with the resource (a workflow's nodes) is not copied into the object on every event.
+   */
+  view?(persisted: PersistedMachine): Json | undefined;
+  /**
    * Carries a snapshot written by an older version forward. Without it, the runner replays the
    * resource's whole log through the new machine (exact, but slower for long logs).
    */

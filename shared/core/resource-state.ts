@@ -77,6 +77,13 @@ export function fromPersisted(
   };
 }
 
+/** The object as readers see it: with the kind's full `view` of its status when it has one. */
+export function objectView(live: LiveResource, kind: KindMachine | undefined): KubeObject | null {
+  if (!live.object || !kind?.view || !live.machine) return live.object;
+  const status = kind.view(persistMachine(live.machine));
+  return status === undefined ? live.object : { ...live.object, status };
+}
+
 function persistMachine(snapshot: AnyMachineSnapshot): PersistedMachine {
   return { value: snapshot.value as Json, context: (snapshot.context ?? null) as Json };
 }

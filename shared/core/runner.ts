@@ -11,6 +11,7 @@ import type { MachineRegistry } from './machines.js';
 import type { KubeObject } from './objects.js';
 import type { AppliedWindowOptions, LiveResource, PersistedResource } from './resource-state.js';
 import {
+  objectView,
   emptyResource,
   foldCommit,
   fromPersisted,
@@ -133,13 +134,26 @@ export class Runner {
    * Loads a resource's current state: from the in-process cache plus any versions written since
    * (one query when nothing changed), else from the newest snapshot plus the versions after it.
    */
+  /** The current object as readers see it (the kind's full status view applied). */
+  async read(key: ResourceKey): Promise<{ object: KubeObject | null; version: number }> {
+    const loaded = await this.load(key);
+    const kind = this.deps.kinds.forKind(parseKey(key).kind);
+    return { object: objectView(loaded.live, kind), version: loaded.version };
+  }
+
   async load(key: ResourceKey): Promise<LoadedResource> {
     const cached = this.cache.get(key);
     if (cached) {
       const limit = this.options.snapshotEvery;
       const newer = await this.deps.store.readRange(key, { from: cached.version + 1, limit });
       if (newer.length < limit) {
-        const loaded = this.replay(key, forkLive(cached.live), newer, cached);
+        let loaded: LoadedResource;
+        try {
+          loaded = this.replay(key, forkLive(cached.live), newer, cached);
+        } catch (err) {
+          this.cache.delete(key);
+          throw err;
+        }
         this.remember(loaded);
         return loaded;
       }
@@ -246,6 +260,8 @@ export class Runner {
         await this.commit(head, fresh);
         return;
       } catch (err) {
+        // Machines may fold in place for speed: a failed commit leaves the cached head unusable.
+        this.cache.delete(key);
         if (err instanceof ItemTooLargeError && fresh.length > 1) {
           // Too much for one item: commit the messages one version each instead.
           for (const m of fresh) await this.process(key, [m]);
@@ -420,7 +436,10 @@ function afterCommit(head: LoadedResource, item: VersionItem) {
   };
 }
 
-/** A copy to fold into, leaving the loaded head intact (machine snapshots are immutable). */
+/**
+ * A copy to fold into. Machine snapshots are shared: a machine that folds in place (for speed on
+ * large state) relies on the runner evicting the cached head when a commit fails.
+ */
 function forkLive(live: LiveResource): LiveResource {
   return {
     object: structuredClone(live.object),

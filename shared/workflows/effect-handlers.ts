@@ -15,9 +15,9 @@ import { parseKey } from '../core/types.js';
 import { parseYamlDocuments } from '../resources/yaml.js';
 import { matchesLabelSelector } from './resource-conditions.js';
 import type { InputArtifactRequest } from './pods.js';
-import { LABELS, outputNames, parseOutputsBlock } from './pods.js';
+import { ANNOTATIONS, LABELS, outputNames, parseOutputsBlock } from './pods.js';
 import type { PodObservation, PrepareResult } from './reducer.js';
-import { WorkflowEffects } from './reducer.js';
+import { POLL_BATCH, WorkflowEffects } from './reducer.js';
 import type { Library } from './state.js';
 import type { ResourceTemplate, WorkflowSpec } from './types.js';
 
@@ -43,6 +43,8 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
     },
     {
       kind: WorkflowEffects.CreatePod,
+      // Only a failure matters to the machine.
+      silent: true,
       async run(effect) {
         const input = effect.input as unknown as {
           cluster: string;
@@ -67,17 +69,36 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
     {
       kind: WorkflowEffects.PollPods,
       async run(effect) {
-        const input = effect.input as {
-          cluster: string;
-          namespace: string;
-          workflow: string;
-          pods: { podName: string; readOutputs: boolean; known: string }[];
-        };
-        return { pods: (await poll(deps, input)) as unknown as Json };
+        const input = effect.input as unknown as PollInput;
+        return (await poll(deps, input)) as unknown as Json;
+      },
+    },
+    {
+      kind: WorkflowEffects.LabelCompleted,
+      // Only a failure matters to the machine.
+      silent: true,
+      async run(effect) {
+        const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
+        const kube = await deps.clusters.forCluster(input.cluster);
+        for (const name of input.podNames) {
+          try {
+            await kube.patch(
+              { apiVersion: 'v1', kind: 'Pod', namespace: input.namespace, name },
+              { metadata: { labels: { [LABELS.completed]: 'true' } } },
+              'merge',
+            );
+          } catch (err) {
+            // A pod deleted meanwhile (pod GC, shutdown) needs no label.
+            if (!(err instanceof KubernetesError && err.code === 'NotFound')) throw err;
+          }
+        }
+        return null;
       },
     },
     {
       kind: WorkflowEffects.DeletePods,
+      // Only a failure matters to the machine.
+      silent: true,
       async run(effect) {
         const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
         const kube = await deps.clusters.forCluster(input.cluster);
@@ -91,6 +112,8 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
     },
     {
       kind: WorkflowEffects.CreatePvcs,
+      // Only a failure matters to the machine.
+      silent: true,
       async run(effect) {
         const input = effect.input as { cluster: string; claims: JsonObject[] };
         const kube = await deps.clusters.forCluster(input.cluster);
@@ -230,30 +253,37 @@ async function addInputArtifacts(
   }
 }
 
+interface PollInput {
+  cluster: string;
+  namespace: string;
+  workflow: string;
+  /** Pods the machine still believes Pending (capped): their start is reported. */
+  pending: string[];
+}
+
+/**
+ * One label-selector LIST of the workflow's pods not yet labelled completed: ended ones are
+ * reported (with their outputs), and started ones among `pending`. At most POLL_BATCH per
+ * result (`more` says there is more), so one report fits one log item.
+ */
 async function poll(
   deps: WorkflowEffectDeps,
-  input: {
-    cluster: string;
-    namespace: string;
-    workflow: string;
-    pods: { podName: string; readOutputs: boolean; known: string }[];
-  },
-): Promise<PodObservation[]> {
+  input: PollInput,
+): Promise<{ pods: PodObservation[]; more: boolean }> {
   const kube = await deps.clusters.forCluster(input.cluster);
   const listed = await kube.list('v1', 'Pod', {
     namespace: input.namespace,
-    labelSelector: `${LABELS.workflow}=${input.workflow}`,
+    labelSelector: `${LABELS.workflow}=${input.workflow},${LABELS.completed}!=true`,
   });
-  const byName = new Map(listed.map((p) => [String(p.metadata.name), p]));
+  const pending = new Set(input.pending);
   const observations: PodObservation[] = [];
-  for (const watched of input.pods) {
-    const pod = byName.get(watched.podName);
-    if (!pod) {
-      // A pod not yet visible right after creation is normal; one that vanished later is not.
-      if (watched.known !== 'Pending')
-        observations.push({ podName: watched.podName, phase: 'Missing' });
-      continue;
+  let more = false;
+  for (const pod of listed) {
+    if (observations.length >= POLL_BATCH) {
+      more = true;
+      break;
     }
+    const podName = String(pod.metadata.name);
     const status = (pod['status'] ?? {}) as {
       phase?: string;
       message?: string;
@@ -275,16 +305,13 @@ async function poll(
     const phase = (status.phase ?? 'Pending') as PodObservation['phase'];
     const nodeName = ((pod['spec'] ?? {}) as { nodeName?: string }).nodeName;
     if (phase === 'Pending' || phase === 'Running') {
-      if (phase !== watched.known)
-        observations.push({
-          podName: watched.podName,
-          phase,
-          ...(nodeName ? { hostNodeName: nodeName } : {}),
-        });
+      if (phase === 'Running' && pending.has(podName)) {
+        observations.push({ podName, phase, ...(nodeName ? { hostNodeName: nodeName } : {}) });
+      }
       continue;
     }
     const main = status.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated;
-    const observation: PodObservation = { podName: watched.podName, phase };
+    const observation: PodObservation = { podName, phase };
     if (nodeName) observation.hostNodeName = nodeName;
     if (main) {
       observation.exitCode = main.exitCode;
@@ -296,10 +323,12 @@ async function poll(
             : `Error (exit code ${main.exitCode})`;
       }
     } else if (phase === 'Failed') observation.message = status.message ?? 'pod failed';
-    if (watched.readOutputs) await readOutputs(deps, kube, input, pod, observation);
+    const annotations = (pod.metadata.annotations ?? {}) as Record<string, string>;
+    if (annotations[ANNOTATIONS.outputs] === 'true')
+      await readOutputs(deps, kube, input, pod, observation);
     observations.push(observation);
   }
-  return observations;
+  return { pods: observations, more };
 }
 
 async function readOutputs(

@@ -31,7 +31,7 @@ export const workflowMachine = setup({
   context: ({ input }) => ({ state: initialState(parseKey(input.key), input.object, input.at) }),
   initial: 'active',
   entry: enqueueActions(({ context, enqueue }) => {
-    const state = structuredClone(context.state);
+    const state = context.state;
     const effects = reduce(state, {
       type: 'xstate.init',
       at: Date.parse(state.status.startedAt ?? '') || 0,
@@ -45,8 +45,9 @@ export const workflowMachine = setup({
       on: {
         '*': {
           actions: enqueueActions(({ context, event, enqueue }) => {
-            // The reducer mutates a copy: XState snapshots must not change in place.
-            const state = structuredClone(context.state);
+            // The reducer folds in place: copying a large workflow's nodes on every event would
+            // make it quadratic. The runner evicts its cached head when a commit fails.
+            const state = context.state;
             const effects = reduce(state, event);
             enqueue.assign({ state });
             for (const e of effects)
@@ -62,6 +63,12 @@ export const workflowKind: KindMachine = {
   kind: 'Workflow',
   version: 1,
   machine: workflowMachine,
-  status: (persisted: PersistedMachine) =>
-    ((persisted.context as unknown as Context).state.status as unknown as Json) ?? undefined,
+  // The stored object carries the status without its nodes (a summary, compared on every event);
+  // readers get Argo's whole status.
+  status: (persisted: PersistedMachine) => {
+    const { nodes: _nodes, ...summary } = (persisted.context as unknown as Context).state.status;
+    return summary as unknown as Json;
+  },
+  view: (persisted: PersistedMachine) =>
+    (persisted.context as unknown as Context).state.status as unknown as Json,
 };

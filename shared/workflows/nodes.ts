@@ -79,11 +79,20 @@ export interface NodeStatus {
 
 export function fnv32a(text: string): number {
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) {
+  // Over UTF-8 bytes, as Go hashes strings; ASCII names (the usual case) skip the encoding.
+  // eslint-disable-next-line no-control-regex
+  const bytes: Iterable<number> = /^[\x00-\x7f]*$/.test(text)
+    ? asciiCodes(text)
+    : Buffer.from(text, 'utf8');
+  for (const byte of bytes) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;
+}
+
+function* asciiCodes(text: string): Iterable<number> {
+  for (let i = 0; i < text.length; i++) yield text.charCodeAt(i);
 }
 
 export function nodeId(workflowName: string, nodeName: string): string {

@@ -22,6 +22,7 @@ import type {
 } from './nodes.js';
 import { isFailedOrError, isFulfilled, isoTime, nodeId, podName } from './nodes.js';
 import type { WorkflowState, WorkflowStatus } from './state.js';
+import { podEnded } from './state.js';
 import type {
   Artifact,
   DAGTask,
@@ -62,6 +63,9 @@ export interface OperateResult {
 
 const DEFAULT_RETRY_POLICY = 'OnFailure';
 
+/** Pods one pass may ask for (their manifests are logged with the version that asks). */
+export const MAX_PODS_PER_PASS = 50;
+
 export function operate(state: WorkflowState, now: number): OperateResult {
   const op = new Operation(state, now);
   op.run();
@@ -74,6 +78,7 @@ class Operation {
   private readonly globals: Scope = {};
   private readonly nowIso: string;
   private runningPods = 0;
+  private podsThisPass = 0;
 
   constructor(
     readonly state: WorkflowState,
@@ -107,7 +112,7 @@ class Operation {
     } catch (err) {
       return this.finish('Error', (err as Error).message);
     }
-    this.runningPods = Object.values(this.state.pods).filter((p) => !p.done).length;
+    this.runningPods = this.state.activePods;
     const entrypoint = this.spec.entrypoint!;
     const args = {
       parameters: this.spec.arguments?.parameters ?? [],
@@ -171,7 +176,7 @@ class Operation {
       node.finishedAt = this.nowIso;
       const pod = this.state.pods[node.id];
       if (pod && !pod.done) {
-        pod.done = true;
+        podEnded(this.state, pod);
         stop.push(pod.podName);
       }
     }
@@ -461,8 +466,19 @@ class Operation {
 
   // --- nodes -------------------------------------------------------------------------------
 
+  private readonly ids = new Map<string, string>();
+
+  private idOf(name: string): string {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = nodeId(this.state.name, name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
   private node(name: string): NodeStatus | undefined {
-    return this.nodes[nodeId(this.state.name, name)];
+    return this.nodes[this.idOf(name)];
   }
 
   private initNode(
@@ -800,6 +816,13 @@ class Operation {
     if (this.spec.suspend) return undefined;
     if (this.spec.parallelism !== undefined && this.runningPods >= this.spec.parallelism)
       return undefined;
+    // A wide fan-out starts in slices: one version's effects must fit one log item. The next
+    // pass (an effect report, or the `continue` timer) starts the next slice.
+    if (this.podsThisPass >= MAX_PODS_PER_PASS) {
+      this.armTimer('continue', this.now);
+      return undefined;
+    }
+    this.podsThisPass++;
     const node = this.initNode(nodeName, 'Pod', 'Pending', { boundaryID, template, call, home });
     if (inputs && Object.keys(inputs).length) node.inputs = inputs;
     const cluster = clusterOf(template, this.spec) ?? this.state.cluster;
@@ -807,6 +830,9 @@ class Operation {
     const name = podName(this.state.name, nodeName, template.name);
     const readOutputs = needsOutputs(template, this.spec);
     this.state.pods[node.id] = { nodeId: node.id, podName: name, cluster, readOutputs };
+    this.state.podIndex[name] = node.id;
+    this.state.activePods++;
+    this.state.active[node.id] = true;
     this.runningPods++;
     const serviceAccountName = template.serviceAccountName ?? this.spec.serviceAccountName;
     this.actions.push({
@@ -838,7 +864,7 @@ class Operation {
     if (this.now >= deadline) {
       const pod = this.state.pods[node.id];
       if (pod && !pod.done) {
-        pod.done = true;
+        podEnded(this.state, pod);
         this.actions.push({ kind: 'deletePods', podNames: [pod.podName], cluster: pod.cluster });
       }
       this.markPhase(
@@ -1488,7 +1514,13 @@ class Operation {
     return n;
   }
 
+  /** Computed once per pass and DAG, as Argo evaluates it once per reconciliation. */
   private dagHasFailure(ctx: DagContext): boolean {
+    if (ctx.hasFailure === undefined) ctx.hasFailure = this.findDagFailure(ctx);
+    return ctx.hasFailure;
+  }
+
+  private findDagFailure(ctx: DagContext): boolean {
     for (const [name, task] of ctx.byName) {
       const n = this.node(`${ctx.nodeName}.${name}`);
       if (
@@ -1710,6 +1742,7 @@ interface DagContext {
   failFast: boolean;
   /** The DAG template's own inputs (`{{inputs.parameters.x}}` in its tasks). */
   local: Scope;
+  hasFailure?: boolean;
 }
 
 function leafTasks(

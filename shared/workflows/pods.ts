@@ -28,6 +28,8 @@ export const ANNOTATIONS = {
   nodeName: 'workflows.argoproj.io/node-name',
   template: 'workflows.argoproj.io/template',
   resourceKey: 'argo-serverless.dev/resource-key',
+  /** The main container's log ends with an outputs block to read. */
+  outputs: 'workflows.argo-serverless.dev/outputs',
 } as const;
 
 /** Entrypoints of images that are commonly run with `args` only. */
@@ -123,6 +125,7 @@ export function buildPod(
     inputArtifactRequest(a, index),
   );
   const wrap = needsOutputs(template, spec) || inputArtifacts.length > 0;
+  if (wrap) annotations[ANNOTATIONS.outputs] = 'true';
   const main = mainContainer(template, wrap, inputArtifacts.length);
   if (wrap) volumes.push({ name: 'argosls-staging', emptyDir: {} });
   const sidecars = (template.sidecars ?? []).map((s) => ({ ...s }) as JsonObject);

@@ -11,6 +11,7 @@ import { isFulfilled, isoTime } from './nodes.js';
 import { isWorkflowDone, operate } from './operator.js';
 import type { OperatorAction } from './operator.js';
 import type { Library, WorkflowState } from './state.js';
+import { podEnded } from './state.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
 import { buildPod } from './pods.js';
@@ -22,6 +23,7 @@ export const WorkflowEffects = {
   DeletePods: 'workflow.pods.delete',
   Resource: 'workflow.resource',
   CreatePvcs: 'workflow.pvcs.create',
+  LabelCompleted: 'workflow.pods.label-completed',
 } as const;
 
 /** Set (to any new value) by `argosls resume`: resume the workflow's suspended nodes. */
@@ -93,6 +95,10 @@ export function initialState(
     preparing: needsPreparation(spec),
     status: { phase: 'Pending', startedAt: isoTime(at), finishedAt: null },
     pods: {},
+    podIndex: {},
+    activePods: 0,
+    active: {},
+    unlabelled: [],
     timers: {},
     pollBackoffMs: POLL_MIN_MS,
     pending: {},
@@ -169,7 +175,7 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
     case 'ObjectDeleting':
     case 'ObjectDeleted': {
       const alive = Object.values(state.pods).filter((p) => !p.done);
-      for (const p of alive) p.done = true;
+      for (const p of alive) podEnded(state, p);
       if (alive.length)
         effects.push(
           deletePods(
@@ -271,30 +277,42 @@ function deletePods(cluster: string, podNames: string[], namespace: string): Eff
   return { kind: WorkflowEffects.DeletePods, input: { cluster, namespace, podNames } };
 }
 
+/** Most pods one poll asks about by name, and most observations one poll reports. */
+export const POLL_BATCH = 500;
+
 function pollNow(state: WorkflowState, effects: EffectRequest[]): void {
-  const watching = Object.values(state.pods).filter((p) => !p.done);
-  if (watching.length === 0) return;
-  const byCluster = new Map<string, typeof watching>();
-  for (const p of watching) byCluster.set(p.cluster, [...(byCluster.get(p.cluster) ?? []), p]);
-  for (const [cluster, pods] of byCluster) {
+  if (state.activePods === 0) return;
+  const byCluster = new Map<string, string[]>();
+  for (const nodeId of Object.keys(state.active)) {
+    const record = state.pods[nodeId]!;
+    const list = byCluster.get(record.cluster) ?? [];
+    byCluster.set(record.cluster, list);
+    // Pods still Pending are named, so their start shows; ended pods show up by label.
+    if (list.length < POLL_BATCH && state.status.nodes?.[nodeId]?.phase === 'Pending') {
+      list.push(record.podName);
+    }
+  }
+  for (const [cluster, pending] of byCluster) {
     effects.push({
       kind: WorkflowEffects.PollPods,
-      input: {
-        cluster,
-        namespace: state.namespace,
-        workflow: state.name,
-        pods: pods.map((p) => ({
-          podName: p.podName,
-          readOutputs: p.readOutputs,
-          known: state.status.nodes?.[p.nodeId]?.phase ?? 'Pending',
-        })),
-      },
+      input: { cluster, namespace: state.namespace, workflow: state.name, pending },
+    });
+  }
+}
+
+/** Labels ended pods `completed=true`, as Argo does, so later polls list only live ones. */
+function labelEnded(state: WorkflowState, effects: EffectRequest[]): void {
+  while (state.unlabelled.length) {
+    const names = state.unlabelled.splice(0, POLL_BATCH);
+    effects.push({
+      kind: WorkflowEffects.LabelCompleted,
+      input: { cluster: state.cluster, namespace: state.namespace, podNames: names },
     });
   }
 }
 
 function armPoll(state: WorkflowState, at: number, effects: EffectRequest[]): void {
-  if (!Object.values(state.pods).some((p) => !p.done)) return;
+  if (state.activePods === 0) return;
   const current = state.timers['poll'];
   if (current && !current.fired && current.fireAt > at) return;
   const generation = (current?.generation ?? 0) + 1;
@@ -335,11 +353,12 @@ function handleReport(
         armPoll(state, at, effects);
         return false;
       }
-      const observations = ((result as { pods?: PodObservation[] } | null)?.pods ??
-        []) as PodObservation[];
+      const polled = (result ?? {}) as { pods?: PodObservation[]; more?: boolean };
       let changed = false;
-      for (const o of observations) changed = applyObservation(state, o, at) || changed;
-      state.pollBackoffMs = changed ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
+      for (const o of polled.pods ?? []) changed = applyObservation(state, o, at) || changed;
+      labelEnded(state, effects);
+      state.pollBackoffMs =
+        changed || polled.more ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
       armPoll(state, at, effects);
       return changed;
     }
@@ -350,7 +369,7 @@ function handleReport(
         (p) => !p.done && (podName === undefined || p.podName === podName),
       );
       if (!record) return false;
-      record.done = true;
+      podEnded(state, record);
       const node = state.status.nodes?.[record.nodeId];
       if (node && !isFulfilled(node.phase)) {
         node.phase = 'Error';
@@ -392,7 +411,8 @@ function handleReport(
 }
 
 function applyObservation(state: WorkflowState, o: PodObservation, at: number): boolean {
-  const record = Object.values(state.pods).find((p) => p.podName === o.podName);
+  const nodeId = state.podIndex[o.podName];
+  const record = nodeId === undefined ? undefined : state.pods[nodeId];
   if (!record || record.done) return false;
   const node = state.status.nodes?.[record.nodeId];
   if (!node) return false;
@@ -402,7 +422,7 @@ function applyObservation(state: WorkflowState, o: PodObservation, at: number): 
     node.phase = o.phase;
     return true;
   }
-  record.done = true;
+  podEnded(state, record);
   node.finishedAt = o.finishedAt ?? isoTime(at);
   if (o.phase === 'Missing') {
     node.phase = 'Error';
@@ -531,7 +551,7 @@ function shutdown(
       ? alive
       : alive.filter((p) => !isExitNode(state.status.nodes?.[p.nodeId]));
   for (const p of stop) {
-    p.done = true;
+    podEnded(state, p);
     const node = state.status.nodes?.[p.nodeId];
     if (node && !isFulfilled(node.phase)) {
       node.phase = 'Failed';

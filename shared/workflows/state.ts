@@ -56,6 +56,13 @@ export interface WorkflowState {
   preparing: boolean;
   status: WorkflowStatus;
   pods: Record<string, PodRecord>;
+  /** Pod name -> node id, for observations. */
+  podIndex: Record<string, string>;
+  /** Pods asked for and not yet seen to end: their count, and their node ids. */
+  activePods: number;
+  active: Record<string, true>;
+  /** Ended pods not yet labelled `completed=true` on the cluster (so polls skip them). */
+  unlabelled: string[];
   /** Timers by id: generation of the armed one, and when it fires. */
   timers: Record<string, { generation: number; fireAt: number; fired?: boolean }>;
   /** Current poll backoff (ms). */
@@ -64,4 +71,13 @@ export interface WorkflowState {
   pending: Record<string, { nodeId: string; kind: string }>;
   /** Monotonic counter for request tags. */
   requestSeq: number;
+}
+
+/** Records that a pod ended (or was given up on): it is no longer polled. Idempotent. */
+export function podEnded(state: WorkflowState, record: PodRecord): void {
+  if (record.done) return;
+  record.done = true;
+  state.activePods--;
+  delete state.active[record.nodeId];
+  state.unlabelled.push(record.podName);
 }

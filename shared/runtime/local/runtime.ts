@@ -159,9 +159,8 @@ export class LocalRuntime implements ControlPlane {
     return outcomes;
   }
 
-  async get(key: ResourceKey) {
-    const loaded = await this.runner.load(key);
-    return { object: loaded.live.object, version: loaded.version };
+  get(key: ResourceKey) {
+    return this.runner.read(key);
   }
 
   list(kind: string, filter?: { cluster?: string; namespace?: string }): Promise<IndexEntry[]> {
