@@ -5,13 +5,14 @@
 import type { EffectHandler } from '../core/effects.js';
 import type { KindMachine } from '../core/machines.js';
 import { workflowKind } from '../workflows/machine.js';
+import { cronWorkflowKind } from '../workflows/cron-machine.js';
 import { workflowEffectHandlers } from '../workflows/effect-handlers.js';
 import type { WorkflowEffectDeps } from '../workflows/effect-handlers.js';
 import { registerWorkflowValidators } from '../workflows/validation.js';
 
 registerWorkflowValidators();
 
-export const kindMachines: readonly KindMachine[] = [workflowKind];
+export const kindMachines: readonly KindMachine[] = [workflowKind, cronWorkflowKind];
 
 /** What the subsystems' effect handlers need from the runtime they run in. */
 export type SubsystemDeps = WorkflowEffectDeps;

@@ -17,7 +17,11 @@ interface Context {
   state: WorkflowState;
 }
 
-const EFFECT_KINDS = [...Object.values(WorkflowEffects), CoreEffects.SetTimer] as const;
+const EFFECT_KINDS = [
+  ...Object.values(WorkflowEffects),
+  CoreEffects.SetTimer,
+  CoreEffects.SendMessage,
+] as const;
 /** One named action per effect kind (XState names cannot hold dots). */
 const actionName = (kind: string) => `effect:${kind}`;
 

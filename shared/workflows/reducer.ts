@@ -4,6 +4,7 @@
  * kept in the log), folds pod observations into nodes, fires timers and re-runs the operator.
  */
 import type { EffectRequest, Json, JsonObject } from '../core/types.js';
+import { formatKey } from '../core/types.js';
 import { CoreEffects } from '../core/effects.js';
 import type { KubeObject } from '../core/objects.js';
 import type { NodeArtifact, NodeParameter, NodeStatus } from './nodes.js';
@@ -15,6 +16,9 @@ import { podEnded } from './state.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
 import { buildPod } from './pods.js';
+
+/** The label a CronWorkflow puts on the Workflows it starts (see cron-machine.ts). */
+const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
 
 export const WorkflowEffects = {
   Prepare: 'workflow.prepare',
@@ -198,6 +202,23 @@ function runOperator(state: WorkflowState, at: number, effects: EffectRequest[])
   const { actions } = operate(state, at);
   for (const action of actions) effects.push(...toEffects(state, action));
   if (isWorkflowDone(state.status.phase)) {
+    labelEnded(state, effects);
+    const cron = state.labels[CRON_LABEL];
+    if (cron) {
+      // The CronWorkflow that started us keeps its active list and history from these reports.
+      effects.push({
+        kind: CoreEffects.SendMessage,
+        input: {
+          key: formatKey({
+            cluster: state.cluster,
+            kind: 'CronWorkflow',
+            namespace: state.namespace,
+            name: cron,
+          }),
+          event: { type: 'WorkflowFinished', name: state.name, phase: state.status.phase },
+        },
+      });
+    }
     const gc = state.spec.podGC?.strategy;
     const done = Object.values(state.pods);
     if (
