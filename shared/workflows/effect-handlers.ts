@@ -5,13 +5,15 @@
  * templates and PVCs. Each is idempotent on its inputs: pod and object names are deterministic.
  */
 import type { EffectHandler } from '../core/effects.js';
-import { TransientError } from '../core/effects.js';
-import type { Kubernetes } from '../core/kubernetes.js';
+import { isTransient, TransientError } from '../core/effects.js';
+import type { Kubernetes, ObjectRef } from '../core/kubernetes.js';
 import { KubernetesError } from '../core/kubernetes.js';
 import type { KubeObject } from '../core/objects.js';
 import type { ArtifactStore, ResourceReader } from '../core/ports.js';
 import type { Json, JsonObject } from '../core/types.js';
-import { parseKey } from '../core/types.js';
+import { CLUSTER_SCOPED_NAMESPACE, formatKey, parseKey } from '../core/types.js';
+import { isNamespaced } from '../resources/catalog.js';
+import { createHash } from 'node:crypto';
 import { parseYamlDocuments } from '../resources/yaml.js';
 import { matchesLabelSelector } from './resource-conditions.js';
 import type { InputArtifactRequest } from './pods.js';
@@ -21,10 +23,21 @@ import { POLL_BATCH, WorkflowEffects } from './reducer.js';
 import type { Library } from './state.js';
 import type { ResourceTemplate, WorkflowSpec } from './types.js';
 
+/** Submitting to and reading from the control plane (argoproj.io kinds in resource templates). */
+export interface ControlPlaneAccess {
+  submit(
+    key: string,
+    event: { type: string; [field: string]: unknown },
+    messageId: string,
+  ): Promise<void>;
+  get(key: string): Promise<KubeObject | null>;
+}
+
 export interface WorkflowEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
   artifacts: ArtifactStore;
   resources: ResourceReader;
+  controlPlane?: ControlPlaneAccess;
 }
 
 /** Linux caps one environment string at 128 KiB; base64 grows data by a third. */
@@ -129,7 +142,7 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
     },
     {
       kind: WorkflowEffects.Resource,
-      run: (effect) => resourceAction(deps, effect.input as unknown as ResourceInput),
+      run: (effect) => resourceAction(deps, effect.input as unknown as ResourceInput, effect.id),
     },
   ];
 }
@@ -369,6 +382,8 @@ async function readOutputs(
 
 interface ResourceInput {
   tag: string;
+  /** Only evaluate the conditions again (the action ran already). */
+  check?: boolean;
   cluster: string;
   namespace: string;
   workflow: string;
@@ -378,88 +393,205 @@ interface ResourceInput {
   } | null;
 }
 
+/** What a resource template acts on: the cluster's API, or our control plane for argoproj.io. */
+interface ObjectAccess {
+  create(object: KubeObject): Promise<KubeObject | undefined>;
+  apply(object: KubeObject): Promise<KubeObject | undefined>;
+  patch(
+    ref: ObjectRef,
+    patch: unknown,
+    type: 'json' | 'merge' | 'strategic',
+  ): Promise<KubeObject | undefined>;
+  delete(ref: ObjectRef): Promise<void>;
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+}
+
+function clusterAccess(kube: Kubernetes): ObjectAccess {
+  return {
+    async create(object) {
+      try {
+        return await kube.create(object);
+      } catch (err) {
+        if (err instanceof KubernetesError && err.code === 'AlreadyExists')
+          return kube.get(refOf(object));
+        throw err;
+      }
+    },
+    apply: (object) => kube.apply(object, { force: true }),
+    patch: (ref, patch, type) => kube.patch(ref, patch, type),
+    delete: async (ref) => {
+      await kube.delete(ref);
+    },
+    get: (ref) => kube.get(ref),
+  };
+}
+
+/**
+ * argoproj.io kinds are ours: a Workflow a resource template creates (workflow of workflows) is
+ * submitted to the control plane, never to the cluster's API (DESIGN.md). Message ids derive
+ * from the effect id, so a re-run submits the same message and changes nothing twice.
+ */
+function controlPlaneAccess(
+  cp: ControlPlaneAccess,
+  cluster: string,
+  messageId: string,
+): ObjectAccess {
+  const keyOf = (ref: ObjectRef) =>
+    formatKey({
+      cluster,
+      kind: ref.kind,
+      namespace: isNamespaced(ref.kind) ? (ref.namespace ?? 'default') : CLUSTER_SCOPED_NAMESPACE,
+      name: ref.name,
+    });
+  const read = async (ref: ObjectRef) => (await cp.get(keyOf(ref))) ?? undefined;
+  return {
+    async create(object) {
+      await cp.submit(keyOf(refOf(object)), { type: 'Apply', object }, `${messageId}/create`);
+      return read(refOf(object));
+    },
+    async apply(object) {
+      await cp.submit(keyOf(refOf(object)), { type: 'Apply', object }, `${messageId}/apply`);
+      return read(refOf(object));
+    },
+    async patch(ref, patch, type) {
+      if (type === 'strategic') type = 'merge';
+      await cp.submit(keyOf(ref), { type: 'Patch', patchType: type, patch }, `${messageId}/patch`);
+      return read(ref);
+    },
+    async delete(ref) {
+      await cp.submit(keyOf(ref), { type: 'Delete' }, `${messageId}/delete`);
+    },
+    get: read,
+  };
+}
+
+function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    namespace: String(object.metadata.namespace ?? ''),
+    name: String(object.metadata.name),
+  };
+}
+
+/** kubectl's `patch <kind> <name>` flags, for patches whose manifest is only the patch. */
+function refFromFlags(flags: string[] | undefined, namespace: string): ObjectRef | undefined {
+  const args = (flags ?? []).filter((f) => !f.startsWith('-'));
+  const [kindArg, nameArg] = args[0]?.includes('/') ? args[0].split('/') : [args[0], args[1]];
+  if (!kindArg || !nameArg) return undefined;
+  const kinds: Record<string, [string, string]> = {
+    pod: ['v1', 'Pod'],
+    pods: ['v1', 'Pod'],
+    configmap: ['v1', 'ConfigMap'],
+    workflow: ['argoproj.io/v1alpha1', 'Workflow'],
+    workflows: ['argoproj.io/v1alpha1', 'Workflow'],
+    wf: ['argoproj.io/v1alpha1', 'Workflow'],
+  };
+  const known = kinds[kindArg.toLowerCase()];
+  if (!known) return undefined;
+  return { apiVersion: known[0], kind: known[1], namespace, name: nameArg };
+}
+
 /** Argo's resource template: kubectl create/apply/delete/patch/get, then the conditions. */
-async function resourceAction(deps: WorkflowEffectDeps, input: ResourceInput): Promise<Json> {
-  const kube = await deps.clusters.forCluster(input.cluster);
+async function resourceAction(
+  deps: WorkflowEffectDeps,
+  input: ResourceInput,
+  effectId: string,
+): Promise<Json> {
+  try {
+    return await act(deps, input, effectId);
+  } catch (err) {
+    // Only what is worth another try is redelivered; anything else fails the node, not the effect.
+    if (isTransient(err)) throw err;
+    return { tag: input.tag, phase: 'Error', message: (err as Error).message };
+  }
+}
+
+async function act(
+  deps: WorkflowEffectDeps,
+  input: ResourceInput,
+  effectId: string,
+): Promise<Json> {
   const r = input.resource;
+  const jsonPatch = r.action === 'patch' && r.mergeStrategy === 'json';
   const docs = r.manifest ? parseYamlDocuments(r.manifest) : [];
-  const manifest = docs[0] as KubeObject | undefined;
-  if (!manifest && r.action !== 'delete' && r.action !== 'get')
-    return { tag: input.tag, phase: 'Error', message: 'resource template has no manifest' };
+  const manifest = jsonPatch ? undefined : (docs[0] as KubeObject | undefined);
   if (manifest) {
     const meta = (manifest.metadata ??= {} as KubeObject['metadata']);
     meta.namespace ??= input.namespace;
-    if (!meta.name && meta.generateName) meta.name = `${String(meta.generateName)}${input.tag}`;
+    // Deterministic, so a re-run finds what the first run created.
+    if (!meta.name && meta.generateName)
+      meta.name = `${String(meta.generateName)}${shortHash(`${input.workflow}/${input.tag}`)}`;
     meta.labels = {
       ...(meta.labels as Record<string, string> | undefined),
       [LABELS.workflow]: input.workflow,
     };
   }
-  let object: KubeObject | undefined;
-  const ref = manifest
-    ? {
-        apiVersion: manifest.apiVersion,
-        kind: manifest.kind,
-        namespace: String(manifest.metadata.namespace),
-        name: String(manifest.metadata.name),
-      }
-    : undefined;
+  const ref = manifest ? refOf(manifest) : refFromFlags(r.flags, input.namespace);
   if (!ref)
-    return { tag: input.tag, phase: 'Error', message: 'resource template: no object to act on' };
-  switch (r.action) {
-    case 'create':
-      try {
-        object = await kube.create(manifest!);
-      } catch (err) {
-        if (!(err instanceof KubernetesError && err.code === 'AlreadyExists')) throw err;
-        object = await kube.get(ref);
-      }
-      break;
-    case 'apply':
-    case 'replace':
-      object = await kube.apply(manifest!, { force: true });
-      break;
-    case 'patch': {
-      const type =
-        r.mergeStrategy === 'json' ? 'json' : r.mergeStrategy === 'merge' ? 'merge' : 'strategic';
-      const patch = type === 'json' ? (parseYamlDocuments(r.manifest!)[0] as unknown) : manifest;
-      object = await kube.patch(ref, patch, type);
-      break;
-    }
-    case 'delete':
-      await kube.delete(ref);
-      return { tag: input.tag, phase: 'Succeeded' };
-    case 'get':
-      object = await kube.get(ref);
-      if (!object)
-        return { tag: input.tag, phase: 'Failed', message: `${ref.kind} ${ref.name} not found` };
-      break;
-  }
-  if (r.successCondition || r.failureCondition) {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const current = (await kube.get(ref)) ?? object!;
-      if (
-        r.failureCondition &&
-        matchesLabelSelector(current as unknown as JsonObject, r.failureCondition)
-      ) {
-        return {
-          tag: input.tag,
-          phase: 'Failed',
-          message: `failure condition '${r.failureCondition}' matched`,
-        };
-      }
-      if (
-        !r.successCondition ||
-        matchesLabelSelector(current as unknown as JsonObject, r.successCondition)
-      ) {
-        object = current;
+    return {
+      tag: input.tag,
+      phase: 'Error',
+      message:
+        'resource template: no object to act on (manifest, or flags naming a kind and a name)',
+    };
+  const ours = ref.apiVersion.startsWith('argoproj.io/');
+  if (ours && !deps.controlPlane)
+    return {
+      tag: input.tag,
+      phase: 'Error',
+      message: `${ref.kind} resources need the control plane, which this runtime does not offer effects`,
+    };
+  const target = ours
+    ? controlPlaneAccess(deps.controlPlane!, input.cluster, effectId)
+    : clusterAccess(await deps.clusters.forCluster(input.cluster));
+  let object: KubeObject | undefined;
+  if (!input.check) {
+    switch (r.action) {
+      case 'create':
+        object = await target.create(manifest!);
+        break;
+      case 'apply':
+      case 'replace':
+        object = await target.apply(manifest!);
+        break;
+      case 'patch': {
+        const type =
+          r.mergeStrategy === 'json' ? 'json' : r.mergeStrategy === 'merge' ? 'merge' : 'strategic';
+        object = await target.patch(ref, jsonPatch ? docs[0] : manifest, type);
         break;
       }
-      if (Date.now() > deadline)
-        throw new TransientError(`success condition '${r.successCondition}' not met yet`);
-      await new Promise((ok) => setTimeout(ok, 500));
+      case 'delete':
+        await target.delete(ref);
+        return { tag: input.tag, phase: 'Succeeded' };
+      case 'get':
+        object = await target.get(ref);
+        if (!object)
+          return { tag: input.tag, phase: 'Failed', message: `${ref.kind} ${ref.name} not found` };
+        break;
     }
+  }
+  if (r.successCondition || r.failureCondition) {
+    const current = (await target.get(ref)) ?? object;
+    if (!current) return { tag: input.tag, pending: true, ref: ref as unknown as Json };
+    if (
+      r.failureCondition &&
+      matchesLabelSelector(current as unknown as JsonObject, r.failureCondition)
+    ) {
+      return {
+        tag: input.tag,
+        phase: 'Failed',
+        message: `failure condition '${r.failureCondition}' matched`,
+      };
+    }
+    // Not there yet: the machine asks again on a timer (waiting here would hold a worker).
+    if (
+      r.successCondition &&
+      !matchesLabelSelector(current as unknown as JsonObject, r.successCondition)
+    ) {
+      return { tag: input.tag, pending: true, ref: ref as unknown as Json };
+    }
+    object = current;
   }
   const parameters: Record<string, string> = {};
   for (const p of input.outputs?.parameters ?? []) {
@@ -468,6 +600,12 @@ async function resourceAction(deps: WorkflowEffectDeps, input: ResourceInput): P
       parameters[p.name] = stringifyValue(jsonPathValue(object as unknown as JsonObject, path));
   }
   return { tag: input.tag, phase: 'Succeeded', outputs: { parameters } };
+}
+
+function shortHash(text: string): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const digest = createHash('sha256').update(text).digest();
+  return [...digest.subarray(0, 5)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
 function stringifyValue(v: unknown): string {

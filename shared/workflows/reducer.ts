@@ -147,6 +147,16 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
         pollNow(state, effects);
         return effects;
       }
+      if (e.timerId.startsWith('resource/')) {
+        const pending = state.pending[e.timerId.slice('resource/'.length)];
+        if (pending?.input) {
+          effects.push({
+            kind: WorkflowEffects.Resource,
+            input: { ...(pending.input as JsonObject), check: true },
+          });
+        }
+        return effects;
+      }
       break;
     }
     case 'ObjectApplied': {
@@ -270,20 +280,19 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
     }
     case 'deletePods':
       return [deletePods(action.cluster, action.podNames, state.namespace)];
-    case 'resource':
-      return [
-        {
-          kind: WorkflowEffects.Resource,
-          input: {
-            tag: action.tag,
-            cluster: state.cluster,
-            namespace: state.namespace,
-            workflow: state.name,
-            resource: action.template.resource as unknown as Json,
-            outputs: (action.template.outputs ?? null) as unknown as Json,
-          },
-        },
-      ];
+    case 'resource': {
+      const input = {
+        tag: action.tag,
+        cluster: state.cluster,
+        namespace: state.namespace,
+        workflow: state.name,
+        resource: action.template.resource as unknown as Json,
+        outputs: (action.template.outputs ?? null) as unknown as Json,
+      };
+      // Kept to ask again (conditions only) while the success condition is not met.
+      state.pending[action.tag]!.input = input;
+      return [{ kind: WorkflowEffects.Resource, input }];
+    }
     case 'createPvcs':
       return [
         {
@@ -402,6 +411,7 @@ function handleReport(
     case WorkflowEffects.Resource: {
       const r = (result ?? {}) as {
         tag?: string;
+        pending?: boolean;
         phase?: 'Succeeded' | 'Failed' | 'Error';
         message?: string;
         outputs?: { parameters?: Record<string, string> };
@@ -411,6 +421,18 @@ function handleReport(
       if (!tag) return false;
       const pending = state.pending[tag];
       if (!pending) return false;
+      if (!failed && r.pending) {
+        // The success condition is not met yet: check again later, backing off to 30 s.
+        pending.backoffMs = Math.min(30_000, (pending.backoffMs ?? 500) * 2);
+        const timerId = `resource/${tag}`;
+        const generation = (state.timers[timerId]?.generation ?? 0) + 1;
+        state.timers[timerId] = { generation, fireAt: at + pending.backoffMs };
+        effects.push({
+          kind: CoreEffects.SetTimer,
+          input: { timerId, generation, fireAt: at + pending.backoffMs },
+        });
+        return false;
+      }
       delete state.pending[tag];
       const node = state.status.nodes?.[pending.nodeId];
       if (!node || isFulfilled(node.phase)) return false;

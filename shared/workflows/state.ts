@@ -4,7 +4,7 @@
  * fetched once, kept in the log for replay), Argo's `status`, and our bookkeeping of pods,
  * timers and requests in flight.
  */
-import type { JsonObject } from '../core/types.js';
+import type { Json, JsonObject } from '../core/types.js';
 import type { NodeStatus, WorkflowPhase } from './nodes.js';
 import type { WorkflowSpec } from './types.js';
 
@@ -68,7 +68,7 @@ export interface WorkflowState {
   /** Current poll backoff (ms). */
   pollBackoffMs: number;
   /** Resource-template and other effects awaiting their report, by effect-request tag. */
-  pending: Record<string, { nodeId: string; kind: string }>;
+  pending: Record<string, { nodeId: string; kind: string; input?: Json; backoffMs?: number }>;
   /** Monotonic counter for request tags. */
   requestSeq: number;
 }

@@ -52,6 +52,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         clusters: new ClusterDirectory(cluster.kubernetes, rt.secrets),
         artifacts,
         resources: { get: async (key) => (await rt.get(key)).object },
+        controlPlane: {
+          submit: async (key, event, id) => {
+            await rt.submit([{ id, key, at: rt.clock.now(), event }], { waitMs: 5_000 });
+          },
+          get: async (key) => (await rt.get(key)).object,
+        },
       }),
   });
   return {

@@ -67,6 +67,15 @@ export class Controllers {
 
   /** One pass of every controller (tests may call it directly). */
   tick(): void {
+    try {
+      this.pass();
+    } catch (err) {
+      // A controller's bad day must not take the cluster (and the process) down.
+      console.error(`simulated cluster controllers: ${String(err)}`);
+    }
+  }
+
+  private pass(): void {
     for (const d of this.all('Deployment')) this.deployment(d);
     for (const rs of this.all('ReplicaSet')) this.replicaSet(rs);
     for (const job of this.all('Job')) this.job(job);
@@ -234,7 +243,7 @@ export class Controllers {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
-          ...(template.metadata ?? {}),
+          ...withoutName(template.metadata),
           generateName: `${rs.metadata.name}-`,
           namespace: rs.metadata.namespace ?? 'default',
           ownerReferences: [ownerRef('apps/v1', 'ReplicaSet', rs)],
@@ -480,7 +489,7 @@ export class Controllers {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
-          ...(template.metadata ?? {}),
+          ...withoutName(template.metadata),
           generateName: `${job.metadata.name}-`,
           namespace: job.metadata.namespace ?? 'default',
           labels: {
@@ -575,4 +584,10 @@ function scaled(value: number | string, total: number, round: 'up' | 'down'): nu
   if (typeof value === 'number') return value;
   const pct = Number(value.replace('%', '')) / 100;
   return round === 'up' ? Math.ceil(total * pct) : Math.floor(total * pct);
+}
+
+/** A pod template's metadata without a name: pods made from it are named by generateName. */
+function withoutName(metadata: JsonObject | undefined): JsonObject {
+  const { name: _name, ...rest } = metadata ?? {};
+  return rest;
 }
