@@ -11,7 +11,7 @@ import type { NodeArtifact, NodeParameter, NodeStatus } from './nodes.js';
 import { isFulfilled, isoTime } from './nodes.js';
 import { isWorkflowDone, operate } from './operator.js';
 import type { OperatorAction } from './operator.js';
-import type { Library, WorkflowState } from './state.js';
+import type { Library, PodRecord, WorkflowState } from './state.js';
 import { podEnded } from './state.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
@@ -191,13 +191,7 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
       const alive = Object.values(state.pods).filter((p) => !p.done);
       for (const p of alive) podEnded(state, p);
       if (alive.length)
-        effects.push(
-          deletePods(
-            state.cluster,
-            alive.map((p) => p.podName),
-            state.namespace,
-          ),
-        );
+        effects.push(...deletePodsOf(alive, state.namespace));
       return effects;
     }
     default:
@@ -236,13 +230,7 @@ function runOperator(state: WorkflowState, at: number, effects: EffectRequest[])
       (gc === 'OnWorkflowSuccess' && state.status.phase === 'Succeeded')
     ) {
       if (done.length)
-        effects.push(
-          deletePods(
-            state.cluster,
-            done.map((p) => p.podName),
-            state.namespace,
-          ),
-        );
+        effects.push(...deletePodsOf(done, state.namespace));
     }
   }
 }
@@ -303,6 +291,13 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
   }
 }
 
+/** Deletes pods, one effect per cluster they run on. */
+function deletePodsOf(records: PodRecord[], namespace: string): EffectRequest[] {
+  const byCluster = new Map<string, string[]>();
+  for (const r of records) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r.podName]);
+  return [...byCluster].map(([cluster, names]) => deletePods(cluster, names, namespace));
+}
+
 function deletePods(cluster: string, podNames: string[], namespace: string): EffectRequest {
   return { kind: WorkflowEffects.DeletePods, input: { cluster, namespace, podNames } };
 }
@@ -332,12 +327,17 @@ function pollNow(state: WorkflowState, effects: EffectRequest[]): void {
 
 /** Labels ended pods `completed=true`, as Argo does, so later polls list only live ones. */
 function labelEnded(state: WorkflowState, effects: EffectRequest[]): void {
-  while (state.unlabelled.length) {
-    const names = state.unlabelled.splice(0, POLL_BATCH);
-    effects.push({
-      kind: WorkflowEffects.LabelCompleted,
-      input: { cluster: state.cluster, namespace: state.namespace, podNames: names },
-    });
+  const byCluster = new Map<string, string[]>();
+  for (const { podName, cluster } of state.unlabelled.splice(0)) {
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), podName]);
+  }
+  for (const [cluster, names] of byCluster) {
+    for (let i = 0; i < names.length; i += POLL_BATCH) {
+      effects.push({
+        kind: WorkflowEffects.LabelCompleted,
+        input: { cluster, namespace: state.namespace, podNames: names.slice(i, i + POLL_BATCH) },
+      });
+    }
   }
 }
 
@@ -603,13 +603,7 @@ function shutdown(
     }
   }
   if (stop.length)
-    effects.push(
-      deletePods(
-        state.cluster,
-        stop.map((p) => p.podName),
-        state.namespace,
-      ),
-    );
+    effects.push(...deletePodsOf(stop, state.namespace));
   for (const node of Object.values(state.status.nodes ?? {})) {
     if (node.type === 'Suspend' && !isFulfilled(node.phase)) {
       node.phase = 'Failed';

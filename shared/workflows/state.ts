@@ -62,7 +62,7 @@ export interface WorkflowState {
   activePods: number;
   active: Record<string, true>;
   /** Ended pods not yet labelled `completed=true` on the cluster (so polls skip them). */
-  unlabelled: string[];
+  unlabelled: { podName: string; cluster: string }[];
   /** Timers by id: generation of the armed one, and when it fires. */
   timers: Record<string, { generation: number; fireAt: number; fired?: boolean }>;
   /** Current poll backoff (ms). */
@@ -79,5 +79,5 @@ export function podEnded(state: WorkflowState, record: PodRecord): void {
   record.done = true;
   state.activePods--;
   delete state.active[record.nodeId];
-  state.unlabelled.push(record.podName);
+  state.unlabelled.push({ podName: record.podName, cluster: record.cluster });
 }
