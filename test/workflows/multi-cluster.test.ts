@@ -88,12 +88,12 @@ describe('multi-cluster workflows', () => {
         homePods.map((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name']),
       ).toEqual(['spread[0].home']);
       expect(edge.requests.some((r) => r.authorization === 'Bearer edge-token')).toBe(true);
-      const away = Object.values(
-        ((await embedded.runtime.get(key)).object?.['status'] as {
-          nodes: Record<string, { displayName: string; cluster?: string }>;
-        }['nodes']) ?? {},
-      );
-      void away;
+      const status = (await embedded.runtime.get(key)).object?.['status'] as {
+        nodes: Record<string, { displayName: string; cluster?: string }>;
+      };
+      const nodes = Object.values(status.nodes);
+      expect(nodes.find((n) => n.displayName === 'away')?.cluster).toBe('edge');
+      expect(nodes.find((n) => n.displayName === 'home')?.cluster).toBeUndefined();
     },
   );
 });
