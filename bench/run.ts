@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { benchCoreEmbedded } from './core-embedded.js';
 import { benchCorePure } from './core-pure.js';
 import { benchCoreAwsLane } from './core-aws-lane.js';
+import { benchWorkflows } from './workflows.js';
 import { printResults, writeResults } from './stats.js';
 import type { Results } from './stats.js';
 
@@ -40,6 +41,18 @@ for (const durability of ['fsync', 'none'] as const) {
 }
 await run('core: AWS-protocol lane (functions/* on dynalite + fauxqs)', () =>
   benchCoreAwsLane({ keys: 20, addsPerKey: Math.round(15 * scale), progress }),
+);
+
+await run('workflows: fan-out / fan-in and chain DAGs, instant pods', () =>
+  benchWorkflows({
+    // 10,000 and 100,000 do not finish yet: scheduling is still quadratic (see README).
+    sizes: {
+      fanout: [100, 1000, 3000].map((n) => Math.round(n * scale)),
+      chain: [100, 300, 1000].map((n) => Math.round(n * scale)),
+    },
+    timeoutMs: 300_000,
+    progress,
+  }),
 );
 
 all['bench.machine'] = `${process.platform}-${process.arch}, node ${process.version}`;

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { Log } from '../core/log.js';
 import { silentLog } from '../core/log.js';

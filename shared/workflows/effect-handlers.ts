@@ -65,16 +65,20 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
           inputArtifacts: InputArtifactRequest[];
         };
         const pod = structuredClone(input.pod);
-        await addInputArtifacts(deps, pod, input.inputArtifacts);
-        const kube = await deps.clusters.forCluster(input.cluster);
         try {
+          await addInputArtifacts(deps, pod, input.inputArtifacts);
+          const kube = await deps.clusters.forCluster(input.cluster);
           await kube.create(pod as unknown as KubeObject);
         } catch (err) {
           if (err instanceof KubernetesError && err.code === 'AlreadyExists')
             return { podName: podNameOf(pod) };
-          if (err instanceof KubernetesError && !err.retryable)
-            throw new Error(`pod ${podNameOf(pod)}: ${err.message}`);
-          throw err;
+          // The machine finds the node by the pod name at the start of the reason.
+          if (isTransient(err)) {
+            throw new TransientError(`pod ${podNameOf(pod)}: ${(err as Error).message}`, {
+              cause: err,
+            });
+          }
+          throw new Error(`pod ${podNameOf(pod)}: ${(err as Error).message}`);
         }
         return { podName: podNameOf(pod) };
       },
@@ -527,7 +531,11 @@ async function act(
       [LABELS.workflow]: input.workflow,
     };
   }
-  const ref = manifest ? refOf(manifest) : refFromFlags(r.flags, input.namespace);
+  // A patch may be only the patch body, its target named by kubectl flags.
+  const ref =
+    manifest?.apiVersion && manifest.kind
+      ? refOf(manifest)
+      : refFromFlags(r.flags, input.namespace);
   if (!ref)
     return {
       tag: input.tag,

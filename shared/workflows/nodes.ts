@@ -80,7 +80,6 @@ export interface NodeStatus {
 export function fnv32a(text: string): number {
   let hash = 0x811c9dc5;
   // Over UTF-8 bytes, as Go hashes strings; ASCII names (the usual case) skip the encoding.
-  // eslint-disable-next-line no-control-regex
   const bytes: Iterable<number> = /^[\x00-\x7f]*$/.test(text)
     ? asciiCodes(text)
     : Buffer.from(text, 'utf8');

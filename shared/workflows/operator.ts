@@ -742,6 +742,26 @@ class Operation {
   ): NodeStatus | undefined {
     if (existing && isFulfilled(existing.phase)) return existing;
     const [type] = templateTypes(template);
+    const unsupported = template.daemon
+      ? 'daemon'
+      : template.synchronization || this.spec['synchronization']
+        ? 'synchronization'
+        : undefined;
+    if (unsupported && !existing) {
+      // Said plainly rather than run with different semantics (a daemon never ends; a mutex
+      // ignored would let steps overlap).
+      const node = this.initNode(nodeName, 'Skipped', 'Error', {
+        boundaryID,
+        template,
+        call,
+        home,
+      });
+      return this.markPhase(
+        node,
+        'Error',
+        `${unsupported} (templates.${template.name}) is not supported yet by argo-serverless`,
+      );
+    }
     const opts = { boundaryID, template, call, home };
     const withInputs = (node: NodeStatus) => {
       if (inputs && Object.keys(inputs).length && !node.inputs) node.inputs = inputs;
@@ -1459,7 +1479,8 @@ class Operation {
             call: t,
             message: (err as Error).message,
           });
-          group ? this.addChild(group, child) : connect(child);
+          if (group) this.addChild(group, child);
+          else connect(child);
           continue;
         }
         if (!when) {
@@ -1469,7 +1490,8 @@ class Operation {
             call: t,
             message: `when '${t.when}' evaluated false`,
           });
-          group ? this.addChild(group, child) : connect(child);
+          if (group) this.addChild(group, child);
+          else connect(child);
           continue;
         }
       }

@@ -190,8 +190,7 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
     case 'ObjectDeleted': {
       const alive = Object.values(state.pods).filter((p) => !p.done);
       for (const p of alive) podEnded(state, p);
-      if (alive.length)
-        effects.push(...deletePodsOf(alive, state.namespace));
+      if (alive.length) effects.push(...deletePodsOf(alive, state.namespace));
       return effects;
     }
     default:
@@ -229,8 +228,7 @@ function runOperator(state: WorkflowState, at: number, effects: EffectRequest[])
       gc === 'OnWorkflowCompletion' ||
       (gc === 'OnWorkflowSuccess' && state.status.phase === 'Succeeded')
     ) {
-      if (done.length)
-        effects.push(...deletePodsOf(done, state.namespace));
+      if (done.length) effects.push(...deletePodsOf(done, state.namespace));
     }
   }
 }
@@ -294,7 +292,8 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
 /** Deletes pods, one effect per cluster they run on. */
 function deletePodsOf(records: PodRecord[], namespace: string): EffectRequest[] {
   const byCluster = new Map<string, string[]>();
-  for (const r of records) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r.podName]);
+  for (const r of records)
+    byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r.podName]);
   return [...byCluster].map(([cluster, names]) => deletePods(cluster, names, namespace));
 }
 
@@ -394,10 +393,9 @@ function handleReport(
     }
     case WorkflowEffects.CreatePod: {
       if (!failed) return false;
-      const podName = reason ? /pod ([^:\s]+)/.exec(reason)?.[1] : undefined;
-      const record = Object.values(state.pods).find(
-        (p) => !p.done && (podName === undefined || p.podName === podName),
-      );
+      const podName = reason ? /^pod ([^:\s]+):/.exec(reason)?.[1] : undefined;
+      const nodeId = podName === undefined ? undefined : state.podIndex[podName];
+      const record = nodeId === undefined ? undefined : state.pods[nodeId];
       if (!record) return false;
       podEnded(state, record);
       const node = state.status.nodes?.[record.nodeId];
@@ -602,8 +600,7 @@ function shutdown(
       node.finishedAt = isoTime(at);
     }
   }
-  if (stop.length)
-    effects.push(...deletePodsOf(stop, state.namespace));
+  if (stop.length) effects.push(...deletePodsOf(stop, state.namespace));
   for (const node of Object.values(state.status.nodes ?? {})) {
     if (node.type === 'Suspend' && !isFulfilled(node.phase)) {
       node.phase = 'Failed';

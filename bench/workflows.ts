@@ -1,0 +1,121 @@
+/**
+ * Workflow scheduling at size: a wide fan-out / fan-in DAG (root -> N tasks from withSequence ->
+ * sink) and a long chain (N tasks, each depending on the previous), with instant pods on the
+ * simulated kubelet (no executor). Reports the process CPU and wall time to completion, log
+ * versions, bytes written per version and the largest item (the peak stored size).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbedded } from '../shared/runtime/local/embedded.js';
+import type { Results } from './stats.js';
+
+type Shape = 'fanout' | 'chain';
+
+function workflow(shape: Shape, n: number) {
+  const tasks =
+    shape === 'fanout'
+      ? [
+          { name: 'root', template: 'leaf' },
+          {
+            name: 'fan',
+            template: 'leaf',
+            dependencies: ['root'],
+            withSequence: { count: String(n) },
+          },
+          { name: 'sink', template: 'leaf', dependencies: ['fan'] },
+        ]
+      : Array.from({ length: n }, (_, i) => ({
+          name: `t${i}`,
+          template: 'leaf',
+          ...(i ? { dependencies: [`t${i - 1}`] } : {}),
+        }));
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name: `${shape}-${n}`, namespace: 'default' },
+    spec: {
+      entrypoint: 'main',
+      templates: [
+        { name: 'main', dag: { tasks } },
+        { name: 'leaf', container: { image: 'busybox' } },
+      ],
+    },
+  };
+}
+
+async function runOne(shape: Shape, n: number, timeoutMs: number) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-wf-'));
+  const embedded = await startEmbedded({
+    dataDir,
+    durability: 'none',
+    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
+  });
+  const wf = workflow(shape, n);
+  const key = `in-cluster/Workflow/default/${wf.metadata.name}`;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await embedded.runtime.submit([
+    { id: `bench-${shape}-${n}`, key, at: Date.now(), event: { type: 'Apply', object: wf } },
+  ]);
+  let phase = '';
+  let version = 0;
+  while (performance.now() - t0 < timeoutMs) {
+    const read = await embedded.runtime.get(key);
+    version = read.version;
+    phase = ((read.object?.['status'] ?? {}) as { phase?: string }).phase ?? '';
+    if (['Succeeded', 'Failed', 'Error'].includes(phase)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  let bytes = 0;
+  let peak = 0;
+  for (let from = 1; from <= version; from += 500) {
+    for (const item of await embedded.runtime.events(key, { from, limit: 500 })) {
+      const size = Buffer.byteLength(JSON.stringify(item));
+      bytes += size;
+      peak = Math.max(peak, size);
+    }
+  }
+  await embedded.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  return {
+    phase: phase || 'timeout',
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    versions: version,
+    bytesPerVersion: version ? bytes / version : 0,
+    peakItemBytes: peak,
+  };
+}
+
+export async function benchWorkflows(options: {
+  sizes: Record<Shape, number[]>;
+  timeoutMs: number;
+  progress: (line: string) => void;
+}): Promise<Results> {
+  const results: Results = {};
+  for (const shape of ['fanout', 'chain'] as const) {
+    const cpu: number[] = [];
+    const sizes = options.sizes[shape];
+    for (const n of sizes) {
+      options.progress(`  ${shape} ${n}...`);
+      const r = await runOne(shape, n, options.timeoutMs);
+      const prefix = `workflows.${shape}.${n}`;
+      results[`${prefix}.phase`] = r.phase;
+      results[`${prefix}.wallMs`] = Math.round(r.wallMs);
+      results[`${prefix}.cpuMs`] = Math.round(r.cpuMs);
+      results[`${prefix}.versions`] = r.versions;
+      results[`${prefix}.bytesPerVersion`] = Math.round(r.bytesPerVersion);
+      results[`${prefix}.peakItemBytes`] = r.peakItemBytes;
+      cpu.push(r.cpuMs);
+    }
+    for (let i = 1; i < sizes.length; i++) {
+      results[`workflows.${shape}.cpuRatio.${sizes[i]}/${sizes[i - 1]}`] = Number(
+        (cpu[i]! / cpu[i - 1]!).toFixed(1),
+      );
+    }
+  }
+  return results;
+}
