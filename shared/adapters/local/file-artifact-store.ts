@@ -14,7 +14,9 @@ export class FileArtifactStore implements ArtifactStore {
     const clean = normalize(key).replace(/^(\.\.(\/|\\|$))+/, '');
     if (clean.startsWith('/') || clean.includes('..'))
       throw new Error(`artifact key "${key}" must be a relative path`);
-    return join(this.root, clean);
+    // An S3 key may end with "/" (Argo writes directory artifacts under such keys): on disk that
+    // object lives inside the directory the key names.
+    return key.endsWith('/') ? join(this.root, clean, '.object') : join(this.root, clean);
   }
 
   async put(key: string, data: Buffer): Promise<void> {
