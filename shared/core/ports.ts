@@ -222,6 +222,8 @@ export interface ArtifactStore {
   put(key: string, data: Buffer): Promise<void>;
   /** undefined when there is no such key. */
   get(key: string): Promise<Buffer | undefined>;
+  /** Keys under a prefix (`a/b/` lists `a/b/x`, `a/b/c/y`), sorted. */
+  list(prefix: string): Promise<string[]>;
 }
 
 /** Reads another resource's current object from the control plane (templates, parents). */

@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
 import { parseYamlDocuments } from '../resources/yaml.js';
 import { matchesLabelSelector } from './resource-conditions.js';
 import type { InputArtifactRequest } from './pods.js';
+import type { TarEntry } from './tar.js';
+import { isGzip, readTarGz, writeTarGz } from './tar.js';
 import { ANNOTATIONS, LABELS, outputNames, parseOutputsBlock } from './pods.js';
 import type { PodObservation, PrepareResult } from './reducer.js';
 import { POLL_BATCH, WorkflowEffects } from './reducer.js';
@@ -251,7 +253,8 @@ async function addInputArtifacts(
     } else if (a.url) {
       env.push({ name: `${prefix}_KIND`, value: 'url' }, { name: `${prefix}_URL`, value: a.url });
     } else if (a.key) {
-      const data = await deps.artifacts.get(a.key);
+      const data =
+        (await deps.artifacts.get(a.key)) ?? (await directoryArchive(deps.artifacts, a.key));
       if (!data)
         throw new Error(
           `input artifact ${a.name}: no artifact at key ${a.key} in the artifact repository`,
@@ -262,7 +265,8 @@ async function addInputArtifacts(
         );
       }
       env.push(
-        { name: `${prefix}_KIND`, value: 'tgz' },
+        // A plain object (stored without an archive) is the file itself.
+        { name: `${prefix}_KIND`, value: isGzip(data) ? 'tgz' : 'file' },
         { name: `${prefix}_TGZ`, value: data.toString('base64') },
       );
       if (a.subPath) env.push({ name: `${prefix}_SUBPATH`, value: a.subPath });
@@ -377,8 +381,11 @@ async function readOutputs(
     outputs.parameters[names.params[Number(i)]!] = value;
   for (const [i, data] of Object.entries(parsed.artifacts)) {
     const name = names.artifacts[Number(i)]!;
-    const key = names.keys[Number(i)] ?? `${input.workflow}/${podName}/${name}.tgz`;
-    await deps.artifacts.put(key, data);
+    const index = Number(i);
+    const key = names.keys[index] ?? `${input.workflow}/${podName}/${name}.tgz`;
+    if (names.unarchived.has(index))
+      await putUnarchived(deps.artifacts, key, names.paths[index] ?? '', data);
+    else await deps.artifacts.put(key, data);
     outputs.artifacts[name] = { key };
   }
   observation.outputs = outputs;
@@ -627,4 +634,33 @@ function jsonPathValue(object: JsonObject, path: string): unknown {
   for (const part of clean.split('.').filter(Boolean))
     v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   return v;
+}
+
+/** Argo's `archive: none`: a file is stored as itself, a directory as one object per file. */
+async function putUnarchived(
+  store: ArtifactStore,
+  key: string,
+  path: string,
+  archive: Buffer,
+): Promise<void> {
+  const top = path.replace(/\/+$/, '').split('/').pop() ?? '';
+  const entries = readTarGz(archive);
+  const single = entries.length === 1 && entries[0]!.path === top;
+  if (single) return store.put(key, entries[0]!.data);
+  const base = key.endsWith('/') ? key : `${key}/`;
+  for (const e of entries) {
+    const rest = e.path.startsWith(`${top}/`) ? e.path.slice(top.length + 1) : e.path;
+    await store.put(`${base}${rest}`, e.data);
+  }
+}
+
+/** A key that names a "directory" of objects, packed as one archive of a directory. */
+async function directoryArchive(store: ArtifactStore, key: string): Promise<Buffer | undefined> {
+  const base = key.endsWith('/') ? key : `${key}/`;
+  const keys = await store.list(base);
+  if (keys.length === 0) return undefined;
+  const entries: TarEntry[] = [];
+  for (const k of keys)
+    entries.push({ path: `dir/${k.slice(base.length)}`, data: (await store.get(k))! });
+  return writeTarGz(entries);
 }

@@ -375,7 +375,9 @@ class Operation {
     }
     local['inputs.parameters'] = JSON.stringify(params);
     const artifacts: NodeArtifact[] = [];
-    for (const a of template.inputs?.artifacts ?? []) {
+    for (const declared of template.inputs?.artifacts ?? []) {
+      // A declared location may be templated (`s3.key: "{{workflow.name}}/results"`).
+      const a = replaceInValue(declared, { ...this.globals, ...scope, ...local });
       const arg = args.artifacts?.find((x) => x.name === a.name);
       const resolved = this.resolveArtifact(a, arg, scope);
       if (!resolved) {

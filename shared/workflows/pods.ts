@@ -51,6 +51,7 @@ while [ "$i" -lt "\${ARGOSLS_IN_COUNT:-0}" ]; do
     if [ "$(printf '%s\\n' "$e" | wc -l)" -eq 1 ]; then x="$x/$e"; e=; fi
     if [ -n "$sp" ]; then x="$x/$sp"; e=; fi
     if [ -z "$e" ]; then rm -rf "$p"; mv "$x" "$p"; else mkdir -p "$p"; cp -a "$x/." "$p/"; fi
+  elif [ "$k" = file ]; then printf '%s' "$t" | base64 -d > "$p"
   elif [ "$k" = raw ]; then printf '%s' "$r" > "$p"
   elif [ "$k" = url ]; then wget -q -O "$p" "$u" 2>/dev/null || curl -fsSL -o "$p" "$u"
   fi
@@ -226,6 +227,8 @@ function mainContainer(template: Template, wrap: boolean, inputCount: number): J
     // A key the template chose in the artifact repository (`s3.key`, or the bare `key`).
     const key = (a.s3 as { key?: string } | undefined)?.key ?? (a as { key?: string }).key;
     if (key) env.push({ name: `ARGOSLS_OUT_ART_${i}_KEY`, value: key });
+    // Argo stores `archive: none` artifacts as plain objects, a directory as one per file.
+    if (a.archive?.none) env.push({ name: `ARGOSLS_OUT_ART_${i}_ARCHIVE`, value: 'none' });
   });
   env.push({ name: 'ARGOSLS_IN_COUNT', value: String(inputCount) });
   container['env'] = env;
@@ -242,6 +245,10 @@ export function outputNames(pod: JsonObject): {
   artifacts: string[];
   /** Repository keys chosen by the template, by artifact index. */
   keys: Record<number, string>;
+  /** Artifacts stored without an archive, by index. */
+  unarchived: Set<number>;
+  /** Artifact paths, by index. */
+  paths: Record<number, string>;
 } {
   const containers = ((pod['spec'] as JsonObject | undefined)?.['containers'] ?? []) as {
     name: string;
@@ -254,12 +261,16 @@ export function outputNames(pod: JsonObject): {
   for (let i = 0; i < Number(get('ARGOSLS_OUT_PARAM_COUNT') ?? 0); i++)
     params.push(get(`ARGOSLS_OUT_PARAM_${i}_NAME`) ?? '');
   const keys: Record<number, string> = {};
+  const unarchived = new Set<number>();
+  const paths: Record<number, string> = {};
   for (let i = 0; i < Number(get('ARGOSLS_OUT_ART_COUNT') ?? 0); i++) {
     artifacts.push(get(`ARGOSLS_OUT_ART_${i}_NAME`) ?? '');
     const key = get(`ARGOSLS_OUT_ART_${i}_KEY`);
     if (key) keys[i] = key;
+    if (get(`ARGOSLS_OUT_ART_${i}_ARCHIVE`) === 'none') unarchived.add(i);
+    paths[i] = get(`ARGOSLS_OUT_ART_${i}_PATH`) ?? '';
   }
-  return { params, artifacts, keys };
+  return { params, artifacts, keys, unarchived, paths };
 }
 
 export interface ParsedOutputs {
