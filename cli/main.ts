@@ -32,6 +32,7 @@ Commands:
   get NAME                     Print a Workflow's status (-o json: the whole object).
   suspend | resume | stop | terminate NAME
                                As \`argo suspend\` etc.
+  resubmit NAME [--watch]      A new Workflow from NAME's spec, as \`argo resubmit\`.
   list                         List Workflows.
 
 Options for commands that talk to a control plane:

@@ -9,7 +9,16 @@ import { resolve } from 'node:path';
 import type { KubeObject } from '../shared/core/objects.js';
 import { RESUME_ANNOTATION } from '../shared/workflows/reducer.js';
 
-export const REMOTE_COMMANDS = ['submit', 'get', 'list', 'suspend', 'resume', 'stop', 'terminate'];
+export const REMOTE_COMMANDS = [
+  'submit',
+  'get',
+  'list',
+  'suspend',
+  'resume',
+  'stop',
+  'terminate',
+  'resubmit',
+];
 
 interface Values {
   server?: string | undefined;
@@ -102,6 +111,32 @@ export async function remoteCommand(
           );
         }
         return 0;
+      }
+      case 'resubmit': {
+        // As `argo resubmit`: a new Workflow from the old one's spec, labelled with its origin.
+        const name = need(positionals);
+        const old = (await call(
+          'GET',
+          `/resources/Workflow/${ns}/${name}`,
+        )) as unknown as KubeObject;
+        const labels = {
+          ...((old.metadata.labels ?? {}) as Record<string, string>),
+          'workflows.argoproj.io/resubmitted-from-workflow': name,
+        };
+        const generateName = String(old.metadata['generateName'] ?? `${name}-`);
+        const body = JSON.stringify({
+          apiVersion: old.apiVersion,
+          kind: 'Workflow',
+          metadata: { generateName, namespace: ns, labels },
+          spec: old['spec'],
+        });
+        const applied = (await call('POST', '/apply?wait=10000', body)) as {
+          items?: { key: string }[];
+        };
+        const created = applied.items?.[0]?.key.split('/').pop() ?? '';
+        io.err.write(`workflow ${created} resubmitted from ${name}\n`);
+        if (!values.watch) return 0;
+        return (await follow(call, `${ns}/${created}`, io)) ? 0 : 1;
       }
       case 'suspend':
       case 'resume':

@@ -147,6 +147,16 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
         pollNow(state, effects);
         return effects;
       }
+      if (e.timerId === 'ttl') {
+        effects.push({
+          kind: CoreEffects.SendMessage,
+          input: {
+            key: formatKey({ cluster: state.cluster, kind: 'Workflow', namespace: state.namespace, name: state.name }),
+            event: { type: 'Delete' },
+          },
+        });
+        return effects;
+      }
       if (e.timerId.startsWith('resource/')) {
         const pending = state.pending[e.timerId.slice('resource/'.length)];
         if (pending?.input) {
@@ -230,6 +240,29 @@ function runOperator(state: WorkflowState, at: number, effects: EffectRequest[])
     ) {
       if (done.length) effects.push(...deletePodsOf(done, state.namespace));
     }
+    armTtl(state, at, effects);
+  }
+}
+
+/** ttlStrategy: the finished Workflow deletes itself after the seconds its phase asks for. */
+function armTtl(state: WorkflowState, at: number, effects: EffectRequest[]): void {
+  const ttl = state.spec.ttlStrategy;
+  if (!ttl) return;
+  const seconds =
+    state.status.phase === 'Succeeded'
+      ? (ttl.secondsAfterSuccess ?? ttl.secondsAfterCompletion)
+      : (ttl.secondsAfterFailure ?? ttl.secondsAfterCompletion);
+  if (seconds === undefined) return;
+  const generation = (state.timers['ttl']?.generation ?? 0) + 1;
+  state.timers['ttl'] = { generation, fireAt: at + seconds * 1000 };
+  effects.push({ kind: CoreEffects.SetTimer, input: { timerId: 'ttl', generation, fireAt: at + seconds * 1000 } });
+}
+
+/** podGC OnPodCompletion / OnPodSuccess: a pod is deleted once its end is recorded. */
+function collectPod(state: WorkflowState, record: PodRecord, phase: string, effects: EffectRequest[]): void {
+  const gc = state.spec.podGC?.strategy;
+  if (gc === 'OnPodCompletion' || (gc === 'OnPodSuccess' && phase === 'Succeeded')) {
+    effects.push(...deletePodsOf([record], state.namespace));
   }
 }
 
@@ -384,7 +417,12 @@ function handleReport(
       }
       const polled = (result ?? {}) as { pods?: PodObservation[]; more?: boolean };
       let changed = false;
-      for (const o of polled.pods ?? []) changed = applyObservation(state, o, at) || changed;
+      for (const o of polled.pods ?? []) {
+        if (!applyObservation(state, o, at)) continue;
+        changed = true;
+        const record = state.pods[state.podIndex[o.podName]!];
+        if (record?.done) collectPod(state, record, o.phase, effects);
+      }
       labelEnded(state, effects);
       state.pollBackoffMs =
         changed || polled.more ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);

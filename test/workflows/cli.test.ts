@@ -44,6 +44,7 @@ describe('argosls lint and run', () => {
       'resume',
       'stop',
       'terminate',
+      'resubmit',
     ])
       expect(stdout).toContain(command);
   });
@@ -154,6 +155,10 @@ describe('argosls against npm start', () => {
       const got = await argosls(['get', name, '--server', cp.url]);
       expect(got.stdout).toContain('Status:    Succeeded');
       expect((await argosls(['list', '--server', cp.url])).stdout).toContain(name);
+      const again = await argosls(['resubmit', name, '--watch', '--server', cp.url]);
+      expect(again.stderr).toContain(`resubmitted from ${name}`);
+      expect(again.stderr).toMatch(/Succeeded 4\/4/);
+      expect(again.code).toBe(0);
     },
   );
 

@@ -9,7 +9,7 @@ import { runWorkflows } from '../../cli/run.js';
 import { corpusDocuments } from '../support/corpus.js';
 
 /** Raise it when more succeed; never lower it to make the suite pass. */
-const SUCCEEDED_AT_LEAST = 93;
+const SUCCEEDED_AT_LEAST = 94;
 
 describe('the Argo Workflows examples on the host executor', () => {
   it(

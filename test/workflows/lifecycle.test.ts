@@ -1,0 +1,119 @@
+/**
+ * What happens around a workflow's pods and after it ends: podGC and ttlStrategy.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../shared/runtime/local/embedded.js';
+import type { Embedded } from '../../shared/runtime/local/embedded.js';
+
+let embedded: Embedded;
+beforeAll(async () => {
+  embedded = await startEmbedded({
+    dataDir: await mkdtemp(join(tmpdir(), 'lifecycle-')),
+    durability: 'none',
+    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
+  });
+});
+afterAll(async () => embedded?.stop());
+
+const twoSteps = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    entrypoint: 'main',
+    templates: [
+      {
+        name: 'main',
+        steps: [[{ name: 'a', template: 'leaf' }], [{ name: 'b', template: 'leaf' }]],
+      },
+      { name: 'leaf', container: { image: 'busybox' } },
+    ],
+    ...spec,
+  },
+});
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const phaseOf = async (name: string) =>
+  (
+    (await embedded.runtime.get(`in-cluster/Workflow/default/${name}`)).object?.['status'] as
+      { phase?: string } | undefined
+  )?.phase;
+
+const podsOf = async (name: string) =>
+  embedded.cluster.kubernetes.list('v1', 'Pod', {
+    namespace: 'default',
+    labelSelector: `workflows.argoproj.io/workflow=${name}`,
+  });
+
+describe('podGC and ttlStrategy', () => {
+  it(
+    'podGC OnPodCompletion deletes each pod once its end is recorded; ended pods are labelled completed',
+    { timeout: 30_000 },
+    async () => {
+      await embedded.runtime.submit([
+        {
+          id: 'gc',
+          key: 'in-cluster/Workflow/default/gc',
+          at: Date.now(),
+          event: {
+            type: 'Apply',
+            object: twoSteps('gc', { podGC: { strategy: 'OnPodCompletion' } }),
+          },
+        },
+      ]);
+      await until(async () => (await phaseOf('gc')) === 'Succeeded', 'gc to succeed');
+      await until(async () => (await podsOf('gc')).length === 0, 'the pods to be deleted');
+      await embedded.runtime.submit([
+        {
+          id: 'keep',
+          key: 'in-cluster/Workflow/default/keep',
+          at: Date.now(),
+          event: { type: 'Apply', object: twoSteps('keep', {}) },
+        },
+      ]);
+      await until(async () => (await phaseOf('keep')) === 'Succeeded', 'keep to succeed');
+      await until(
+        async () =>
+          (await podsOf('keep')).every(
+            (p) => p.metadata.labels?.['workflows.argoproj.io/completed'] === 'true',
+          ),
+        'the pods to be labelled completed',
+      );
+      expect(await podsOf('keep')).toHaveLength(2);
+    },
+  );
+
+  it(
+    'ttlStrategy secondsAfterCompletion deletes the finished Workflow',
+    { timeout: 30_000 },
+    async () => {
+      await embedded.runtime.submit([
+        {
+          id: 'ttl',
+          key: 'in-cluster/Workflow/default/ttl',
+          at: Date.now(),
+          event: {
+            type: 'Apply',
+            object: twoSteps('ttl', { ttlStrategy: { secondsAfterCompletion: 1 } }),
+          },
+        },
+      ]);
+      await until(async () => (await phaseOf('ttl')) === 'Succeeded', 'ttl to succeed');
+      expect((await embedded.runtime.get('in-cluster/Workflow/default/ttl')).object).not.toBeNull();
+      await until(
+        async () => (await embedded.runtime.get('in-cluster/Workflow/default/ttl')).object === null,
+        'the Workflow to be deleted',
+      );
+    },
+  );
+});
