@@ -33,6 +33,9 @@ Commands:
   suspend | resume | stop | terminate NAME
                                As \`argo suspend\` etc.
   resubmit NAME [--watch]      A new Workflow from NAME's spec, as \`argo resubmit\`.
+  logs NAME [--kubeconfig F]   Each pod's main container log, prefixed by its step. The pods
+                               are read from the cluster (default .argo-serverless/kubeconfig,
+                               the one npm start writes).
   list                         List Workflows.
 
 Options for commands that talk to a control plane:
@@ -64,6 +67,7 @@ export async function main(
       timeout: { type: 'string', default: '300' },
       watch: { type: 'boolean', default: false },
       server: { type: 'string' },
+      kubeconfig: { type: 'string' },
       token: { type: 'string' },
       namespace: { type: 'string', short: 'n', default: 'default' },
       help: { type: 'boolean', short: 'h', default: false },

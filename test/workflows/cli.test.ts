@@ -45,6 +45,7 @@ describe('argosls lint and run', () => {
       'stop',
       'terminate',
       'resubmit',
+      'logs',
     ])
       expect(stdout).toContain(command);
   });
@@ -123,10 +124,12 @@ spec:
 
 describe('argosls against npm start', () => {
   let cp: StartedProcess;
+  let dataDir: string;
   beforeAll(async () => {
+    dataDir = await tempDir();
     cp = await startControlPlane([
       '--data-dir',
-      await tempDir(),
+      dataDir,
       '--port',
       '0',
       '--no-auth',
@@ -196,7 +199,19 @@ spec:
     expect((await argosls(['resume', 'approve-me', '--server', cp.url])).code).toBe(0);
     for (let i = 0; i < 100; i++) {
       const got = await argosls(['get', 'approve-me', '--server', cp.url]);
-      if (got.stdout.includes('Status:    Succeeded')) return;
+      if (got.stdout.includes('Status:    Succeeded')) {
+        const logs = await argosls([
+          'logs',
+          'approve-me',
+          '--server',
+          cp.url,
+          '--kubeconfig',
+          join(dataDir, 'kubeconfig'),
+        ]);
+        expect(logs.code).toBe(0);
+        expect(logs.stdout).toContain('after: simulated: busybox ran');
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('approve-me did not succeed after resume');
