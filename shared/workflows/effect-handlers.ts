@@ -6,7 +6,7 @@
  */
 import type { EffectHandler } from '../core/effects.js';
 import { isTransient, TransientError } from '../core/effects.js';
-import type { Kubernetes, ObjectRef } from '../core/kubernetes.js';
+import type { CallOptions, Kubernetes, ObjectRef } from '../core/kubernetes.js';
 import { KubernetesError } from '../core/kubernetes.js';
 import type { KubeObject } from '../core/objects.js';
 import type { ArtifactStore, ResourceReader } from '../core/ports.js';
@@ -395,6 +395,8 @@ interface ResourceInput {
   tag: string;
   /** Only evaluate the conditions again (the action ran already). */
   check?: boolean;
+  /** The workflow's service account, impersonated for cluster objects. */
+  serviceAccountName?: string;
   cluster: string;
   namespace: string;
   workflow: string;
@@ -417,23 +419,27 @@ interface ObjectAccess {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
 }
 
-function clusterAccess(kube: Kubernetes): ObjectAccess {
+/**
+ * The cluster's API, as the workflow's service account: Argo runs resource templates in a pod
+ * under that account, so a manifest author gets no more than it may do (DESIGN.md).
+ */
+function clusterAccess(kube: Kubernetes, as: CallOptions): ObjectAccess {
   return {
     async create(object) {
       try {
-        return await kube.create(object);
+        return await kube.create(object, as);
       } catch (err) {
         if (err instanceof KubernetesError && err.code === 'AlreadyExists')
-          return kube.get(refOf(object));
+          return kube.get(refOf(object), as);
         throw err;
       }
     },
-    apply: (object) => kube.apply(object, { force: true }),
-    patch: (ref, patch, type) => kube.patch(ref, patch, type),
+    apply: (object) => kube.apply(object, { ...as, force: true }),
+    patch: (ref, patch, type) => kube.patch(ref, patch, type, as),
     delete: async (ref) => {
-      await kube.delete(ref);
+      await kube.delete(ref, as);
     },
-    get: (ref) => kube.get(ref),
+    get: (ref) => kube.get(ref, as),
   };
 }
 
@@ -559,7 +565,12 @@ async function act(
     };
   const target = ours
     ? controlPlaneAccess(deps.controlPlane!, input.cluster, effectId)
-    : clusterAccess(await deps.clusters.forCluster(input.cluster));
+    : clusterAccess(await deps.clusters.forCluster(input.cluster), {
+        impersonate: {
+          serviceAccount: input.serviceAccountName ?? 'default',
+          namespace: input.namespace,
+        },
+      });
   let object: KubeObject | undefined;
   if (!input.check) {
     switch (r.action) {

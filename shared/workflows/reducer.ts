@@ -151,7 +151,12 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
         effects.push({
           kind: CoreEffects.SendMessage,
           input: {
-            key: formatKey({ cluster: state.cluster, kind: 'Workflow', namespace: state.namespace, name: state.name }),
+            key: formatKey({
+              cluster: state.cluster,
+              kind: 'Workflow',
+              namespace: state.namespace,
+              name: state.name,
+            }),
             event: { type: 'Delete' },
           },
         });
@@ -255,11 +260,19 @@ function armTtl(state: WorkflowState, at: number, effects: EffectRequest[]): voi
   if (seconds === undefined) return;
   const generation = (state.timers['ttl']?.generation ?? 0) + 1;
   state.timers['ttl'] = { generation, fireAt: at + seconds * 1000 };
-  effects.push({ kind: CoreEffects.SetTimer, input: { timerId: 'ttl', generation, fireAt: at + seconds * 1000 } });
+  effects.push({
+    kind: CoreEffects.SetTimer,
+    input: { timerId: 'ttl', generation, fireAt: at + seconds * 1000 },
+  });
 }
 
 /** podGC OnPodCompletion / OnPodSuccess: a pod is deleted once its end is recorded. */
-function collectPod(state: WorkflowState, record: PodRecord, phase: string, effects: EffectRequest[]): void {
+function collectPod(
+  state: WorkflowState,
+  record: PodRecord,
+  phase: string,
+  effects: EffectRequest[],
+): void {
   const gc = state.spec.podGC?.strategy;
   if (gc === 'OnPodCompletion' || (gc === 'OnPodSuccess' && phase === 'Succeeded')) {
     effects.push(...deletePodsOf([record], state.namespace));
@@ -307,6 +320,8 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
         workflow: state.name,
         resource: action.template.resource as unknown as Json,
         outputs: (action.template.outputs ?? null) as unknown as Json,
+        serviceAccountName:
+          action.template.serviceAccountName ?? state.spec.serviceAccountName ?? 'default',
       };
       // Kept to ask again (conditions only) while the success condition is not met.
       state.pending[action.tag]!.input = input;

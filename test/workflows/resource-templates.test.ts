@@ -45,13 +45,22 @@ describe('resource templates', () => {
     'a Job created by a resource template is waited for until its success condition holds',
     { timeout: 60_000 },
     async () => {
+      let impersonated: (string | undefined)[] = [];
       const outcome = await runWorkflows(examples('k8s-orchestration.yaml'), {
         executor: 'sim',
         parameters: {},
         timeoutMs: 45_000,
         progress: () => {},
+        inspect: async ({ cluster }) => {
+          impersonated = cluster
+            .simulated!.requests.filter((r) => r.path.includes('/jobs'))
+            .map((r) => r.impersonate);
+        },
       });
       expect((outcome.workflows[0]!.status as { phase: string }).phase).toBe('Succeeded');
+      // As the workflow's service account, as Argo's resource pod would act.
+      expect(impersonated.length).toBeGreaterThan(0);
+      expect(new Set(impersonated)).toEqual(new Set(['system:serviceaccount:default:default']));
     },
   );
 });

@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import { ClientNodeKubernetes } from '../../adapters/kubernetes/client-node-kubernetes.js';
 import { startSimCluster } from '../../adapters/local/sim-cluster/server.js';
+import type { SimCluster } from '../../adapters/local/sim-cluster/server.js';
 import type { ControllerOptions } from '../../adapters/local/sim-cluster/controllers.js';
 import type { PodExecutor } from '../../adapters/local/sim-cluster/executor.js';
 
@@ -15,6 +16,8 @@ export interface HomeCluster {
   /** What to print: which cluster and where its kubeconfig is. */
   description: string;
   kubeconfigPath: string;
+  /** The simulated cluster, when that is the home cluster (tests look at its requests). */
+  simulated?: SimCluster;
   stop(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function connectHomeCluster(options: {
     kubernetes: new ClientNodeKubernetes(kc),
     description: `simulated, at ${sim.url}`,
     kubeconfigPath,
+    simulated: sim,
     stop: () => sim.stop(),
   };
 }
