@@ -19,6 +19,7 @@ import { matchesLabelSelector } from './resource-conditions.js';
 import type { InputArtifactRequest } from './pods.js';
 import type { TarEntry } from './tar.js';
 import { isGzip, readTarGz, writeTarGz } from './tar.js';
+import { evaluateExpr } from '../expr/expr-lang.js';
 import { ANNOTATIONS, LABELS, outputNames, parseOutputsBlock } from './pods.js';
 import type { PodObservation, PrepareResult } from './reducer.js';
 import { POLL_BATCH, WorkflowEffects } from './reducer.js';
@@ -145,6 +146,10 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
         }
         return null;
       },
+    },
+    {
+      kind: WorkflowEffects.Http,
+      run: (effect, ctx) => httpRequest(effect.input as unknown as HttpInput, ctx.secret),
     },
     {
       kind: WorkflowEffects.Resource,
@@ -345,8 +350,9 @@ async function poll(
       }
     } else if (phase === 'Failed') observation.message = status.message ?? 'pod failed';
     const annotations = (pod.metadata.annotations ?? {}) as Record<string, string>;
-    if (annotations[ANNOTATIONS.outputs] === 'true')
-      await readOutputs(deps, kube, input, pod, observation);
+    const mode = annotations[ANNOTATIONS.outputs];
+    if (mode === 'true') await readOutputs(deps, kube, input, pod, observation);
+    else if (mode === 'log') await readLogAsResult(kube, input.namespace, podName, observation);
     observations.push(observation);
   }
   return { pods: observations, more };
@@ -674,4 +680,94 @@ async function directoryArchive(store: ArtifactStore, key: string): Promise<Buff
   for (const k of keys)
     entries.push({ path: `dir/${k.slice(base.length)}`, data: (await store.get(k))! });
   return writeTarGz(entries);
+}
+
+interface HttpInput {
+  tag: string;
+  namespace: string;
+  http: {
+    url: string;
+    method?: string;
+    headers?: {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef?: { name: string; key: string } };
+    }[];
+    body?: string;
+    timeoutSeconds?: number;
+    successCondition?: string;
+  };
+}
+
+/**
+ * Argo's HTTP template: one request; the body is `outputs.result`; success is
+ * `successCondition` (expr over `response.statusCode`, `response.body`, `response.headers`) or a
+ * 2xx status. Header values from secrets are resolved here only, never logged.
+ */
+async function httpRequest(
+  input: HttpInput,
+  secret: (ref: { name: string; key: string }) => Promise<string>,
+): Promise<Json> {
+  const h = input.http;
+  const headers: Record<string, string> = {};
+  for (const header of h.headers ?? []) {
+    headers[header.name] = header.valueFrom?.secretKeyRef
+      ? await secret(header.valueFrom.secretKeyRef)
+      : (header.value ?? '');
+  }
+  let response: Response;
+  try {
+    response = await fetch(h.url, {
+      method: h.method ?? 'GET',
+      headers,
+      ...(h.body !== undefined ? { body: h.body } : {}),
+      signal: AbortSignal.timeout((h.timeoutSeconds ?? 30) * 1000),
+    });
+  } catch (err) {
+    return {
+      tag: input.tag,
+      phase: 'Failed',
+      message: `${h.method ?? 'GET'} ${h.url}: ${(err as Error).message}`,
+    };
+  }
+  const body = await response.text();
+  const env = {
+    response: { statusCode: response.status, body, headers: Object.fromEntries(response.headers) },
+  };
+  let ok: unknown;
+  try {
+    ok = h.successCondition
+      ? evaluateExpr(h.successCondition, env)
+      : response.status >= 200 && response.status < 300;
+  } catch (err) {
+    return {
+      tag: input.tag,
+      phase: 'Error',
+      message: `successCondition ${h.successCondition}: ${(err as Error).message}`,
+    };
+  }
+  if (ok !== true) {
+    const why = h.successCondition
+      ? `successCondition '${h.successCondition}' evaluated false`
+      : `status code ${response.status}`;
+    return { tag: input.tag, phase: 'Failed', message: why, outputs: { result: body } };
+  }
+  return { tag: input.tag, phase: 'Succeeded', outputs: { result: body } };
+}
+
+/** `result` of a container that could not be wrapped: its whole log (stdout and stderr). */
+async function readLogAsResult(
+  kube: Kubernetes,
+  namespace: string,
+  podName: string,
+  observation: PodObservation,
+): Promise<void> {
+  try {
+    const log = await kube.podLogs(namespace, podName, { container: 'main' });
+    observation.outputs = { parameters: {}, artifacts: {}, result: log.replace(/\n$/, '') };
+  } catch (err) {
+    if (err instanceof KubernetesError && err.retryable)
+      throw new TransientError(`logs of ${podName}: ${err.message}`);
+    observation.outputsError = `could not read the log of pod ${podName}: ${(err as Error).message}`;
+  }
 }

@@ -47,6 +47,7 @@ export type OperatorAction =
       readOutputs: boolean;
     }
   | { kind: 'resource'; nodeId: string; template: Template; tag: string }
+  | { kind: 'http'; nodeId: string; template: Template; tag: string }
   | { kind: 'timer'; timerId: string; fireAt: number }
   | { kind: 'deletePods'; podNames: string[]; cluster: string }
   | { kind: 'createPvcs'; claims: JsonObject[] };
@@ -801,6 +802,15 @@ class Operation {
         const tag = `r${++this.state.requestSeq}`;
         this.state.pending[tag] = { nodeId: node.id, kind: 'resource' };
         this.actions.push({ kind: 'resource', nodeId: node.id, template, tag });
+        return node;
+      }
+      case 'HTTP': {
+        if (existing) return existing;
+        // Argo's HTTP template runs in its agent; here the effect worker makes the request.
+        const node = withInputs(this.initNode(nodeName, 'HTTP', 'Running', opts));
+        const tag = `h${++this.state.requestSeq}`;
+        this.state.pending[tag] = { nodeId: node.id, kind: 'http' };
+        this.actions.push({ kind: 'http', nodeId: node.id, template, tag });
         return node;
       }
       default: {

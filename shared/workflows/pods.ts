@@ -125,7 +125,21 @@ export function buildPod(
   const inputArtifacts = (node.inputs?.artifacts ?? []).map((a, index) =>
     inputArtifactRequest(a, index),
   );
-  const wrap = needsOutputs(template, spec) || inputArtifacts.length > 0;
+  let wrap = needsOutputs(template, spec) || inputArtifacts.length > 0;
+  const onlyResult =
+    !template.script &&
+    !inputArtifacts.length &&
+    !template.outputs?.parameters?.some((p) => p.valueFrom?.path) &&
+    !template.outputs?.artifacts?.some((a) => a.path);
+  if (
+    wrap &&
+    onlyResult &&
+    !(template.container ?? template.containerSet?.containers[0])?.command
+  ) {
+    // Only `result` is wanted and the entrypoint is unknown: the whole log stands in for stdout.
+    wrap = false;
+    annotations[ANNOTATIONS.outputs] = 'log';
+  }
   if (wrap) annotations[ANNOTATIONS.outputs] = 'true';
   const main = mainContainer(template, wrap, inputArtifacts.length);
   if (wrap) volumes.push({ name: 'argosls-staging', emptyDir: {} });

@@ -28,6 +28,7 @@ export const WorkflowEffects = {
   Resource: 'workflow.resource',
   CreatePvcs: 'workflow.pvcs.create',
   LabelCompleted: 'workflow.pods.label-completed',
+  Http: 'workflow.http',
 } as const;
 
 /** Set (to any new value) by `argosls resume`: resume the workflow's suspended nodes. */
@@ -282,13 +283,27 @@ function collectPod(
 function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[] {
   switch (action.kind) {
     case 'createPod': {
-      const pod = buildPod(
-        state,
-        action.node,
-        action.template,
-        action.podName,
-        action.serviceAccountName,
-      );
+      let pod: ReturnType<typeof buildPod>;
+      try {
+        pod = buildPod(
+          state,
+          action.node,
+          action.template,
+          action.podName,
+          action.serviceAccountName,
+        );
+      } catch (err) {
+        // A pod that cannot be built fails its node (by field-free reason), not the machine.
+        const record = state.pods[action.nodeId];
+        if (record) podEnded(state, record);
+        const node = state.status.nodes?.[action.nodeId];
+        if (node) {
+          node.phase = 'Error';
+          node.message = (err as Error).message;
+          node.finishedAt = node.startedAt;
+        }
+        return [];
+      }
       return [
         {
           kind: WorkflowEffects.CreatePod,
@@ -327,6 +342,17 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
       state.pending[action.tag]!.input = input;
       return [{ kind: WorkflowEffects.Resource, input }];
     }
+    case 'http':
+      return [
+        {
+          kind: WorkflowEffects.Http,
+          input: {
+            tag: action.tag,
+            namespace: state.namespace,
+            http: action.template.http as unknown as Json,
+          },
+        },
+      ];
     case 'createPvcs':
       return [
         {
@@ -459,13 +485,14 @@ function handleReport(
       }
       return true;
     }
+    case WorkflowEffects.Http:
     case WorkflowEffects.Resource: {
       const r = (result ?? {}) as {
         tag?: string;
         pending?: boolean;
         phase?: 'Succeeded' | 'Failed' | 'Error';
         message?: string;
-        outputs?: { parameters?: Record<string, string> };
+        outputs?: { parameters?: Record<string, string>; result?: string };
       };
       const tag =
         r.tag ?? Object.keys(state.pending).find((t) => state.pending[t]!.kind === 'resource');
@@ -490,13 +517,15 @@ function handleReport(
       node.phase = failed ? 'Error' : (r.phase ?? 'Succeeded');
       if (failed || r.message) node.message = failed ? reason! : r.message!;
       node.finishedAt = isoTime(at);
-      if (r.outputs?.parameters)
+      if (r.outputs?.parameters && Object.keys(r.outputs.parameters).length)
         node.outputs = {
           parameters: Object.entries(r.outputs.parameters).map(([name, value]) => ({
             name,
             value,
           })),
         };
+      if (r.outputs?.result !== undefined)
+        node.outputs = { ...node.outputs, result: r.outputs.result };
       return true;
     }
     default:
