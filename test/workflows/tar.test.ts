@@ -3,7 +3,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isGzip, readTarGz, writeTarGz } from '../../shared/workflows/tar.js';
-import { FileArtifactStore } from '../../shared/adapters/local/file-artifact-store.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const tempDir = tempDirs('tar');
@@ -33,21 +32,5 @@ describe('tar.gz, as the outputs wrapper writes it (real tar)', () => {
     execFileSync('tar', ['-xzf', join(dir, 'x.tgz'), '-C', dir]);
     expect(await readFile(join(dir, 'dir', 'a.json'), 'utf8')).toBe('{"a":1}');
     expect((await readFile(join(dir, 'dir', 'deep', 'b.txt'))).length).toBe(513);
-  });
-});
-
-describe('the file artifact store', () => {
-  it('keeps objects by key, lists by prefix, and a directory-style key is not an object', async () => {
-    const store = new FileArtifactStore(await tempDir());
-    await store.put('wf/parts/0.json', Buffer.from('0'));
-    await store.put('wf/parts/1.json', Buffer.from('1'));
-    await store.put('wf/archive/', Buffer.from('dir object'));
-    expect((await store.get('wf/parts/1.json'))?.toString()).toBe('1');
-    expect(await store.get('wf/parts')).toBeUndefined();
-    expect(await store.get('nope')).toBeUndefined();
-    expect((await store.get('wf/archive/'))?.toString()).toBe('dir object');
-    expect(await store.list('wf/parts/')).toEqual(['wf/parts/0.json', 'wf/parts/1.json']);
-    expect(await store.list('wf/')).toEqual(['wf/archive/', 'wf/parts/0.json', 'wf/parts/1.json']);
-    await expect(store.put('../escape', Buffer.from('x'))).rejects.toThrow('relative path');
   });
 });
