@@ -22,8 +22,10 @@ export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
 }
 
 /**
- * The handlers the AWS effects function runs today. The workflow effects need an S3 artifact
- * store and the cluster directory wired to EKS there (infra issue); until then a workflow's
- * effects on AWS report "no effect handler", which fails its nodes visibly.
+ * The handlers the AWS effects function runs today. The workflow effects run on AWS protocols in
+ * the test lane (`subsystemDepsOnAws`: S3 artifacts, table reads, commands-queue submissions);
+ * the deployed function still needs its home EKS cluster and bucket wired by the CDK app (infra
+ * issue). Until then a workflow's effects on AWS report "no effect handler", failing its nodes
+ * visibly.
  */
 export const effectHandlers: readonly EffectHandler[] = [];

@@ -46,7 +46,9 @@ const noSecrets: Secrets = {
 /** Starts dynalite + fauxqs if not given, creates a fresh table and queues, and the pollers. */
 export async function startAwsLane(options: {
   kinds: readonly KindMachine[];
-  effectHandlers: readonly EffectHandler[];
+  /** The handlers, or a factory given the lane's ports (handlers that read and submit). */
+  effectHandlers:
+    readonly EffectHandler[] | ((ports: AwsPorts, config: AwsConfig) => readonly EffectHandler[]);
   faults?: LaneFaults;
   servers?: { dynalite: Dynalite; fauxqs: Fauxqs };
   concurrency?: number;
@@ -103,7 +105,14 @@ export async function startAwsLane(options: {
     ),
     source(
       effects.url,
-      effectsHandler(ports, options.effectHandlers, noSecrets, { worker: { maxDeliveries: 8 } }),
+      effectsHandler(
+        ports,
+        typeof options.effectHandlers === 'function'
+          ? options.effectHandlers(ports, config)
+          : options.effectHandlers,
+        noSecrets,
+        { worker: { maxDeliveries: 8 } },
+      ),
     ),
     source(timers.url, timersHandler(ports)),
   ];

@@ -1,0 +1,73 @@
+/**
+ * What the subsystems' effect handlers need on AWS: the artifact bucket (S3), the clusters
+ * (registered the Argo CD way; EKS clusters reached with minted tokens), reads of other resources
+ * from the table, and submissions to the commands queue.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { ArtifactStore } from '../../core/ports.js';
+import type { Kubernetes } from '../../core/kubernetes.js';
+import type { KindMachine } from '../../core/machines.js';
+import { machineRegistry } from '../../core/machines.js';
+import { Runner } from '../../core/runner.js';
+import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
+import type { SubsystemDeps } from '../registry.js';
+import type { AwsPorts } from './wiring.js';
+
+export interface SubsystemsOnAws {
+  /** The artifact bucket (env ARTIFACTS_BUCKET); without it artifacts fail with a clear error. */
+  artifactsBucket?: string;
+  s3Endpoint?: string;
+  region?: string;
+  clusters: { forCluster(name: string): Promise<Kubernetes> };
+}
+
+class NoArtifactBucket implements ArtifactStore {
+  private fail(): never {
+    throw new Error(
+      'no artifact repository: set ARTIFACTS_BUCKET on the effects function (the CDK app does)',
+    );
+  }
+  put(): Promise<void> {
+    return this.fail();
+  }
+  get(): Promise<Buffer | undefined> {
+    return this.fail();
+  }
+  list(): Promise<string[]> {
+    return this.fail();
+  }
+}
+
+export function subsystemDepsOnAws(
+  ports: AwsPorts,
+  kinds: readonly KindMachine[],
+  options: SubsystemsOnAws,
+): SubsystemDeps {
+  const artifacts = options.artifactsBucket
+    ? new S3ArtifactStore(
+        new S3Client({
+          region: options.region ?? 'us-east-1',
+          ...(options.s3Endpoint ? { endpoint: options.s3Endpoint, forcePathStyle: true } : {}),
+        }),
+        options.artifactsBucket,
+      )
+    : new NoArtifactBucket();
+  // A runner used only to read: it never commits, so it never dispatches.
+  const reader = new Runner({
+    store: ports.store,
+    effects: {
+      send: () => Promise.reject(new Error('the effects function reads, it does not commit')),
+    },
+    kinds: machineRegistry(kinds),
+  });
+  const read = async (key: string) => (await reader.read(key)).object;
+  return {
+    clusters: options.clusters,
+    artifacts,
+    resources: { get: read },
+    controlPlane: {
+      submit: (key, event, id) => ports.commands.send([{ id, key, at: ports.clock.now(), event }]),
+      get: read,
+    },
+  };
+}
