@@ -442,7 +442,9 @@ function afterCommit(head: LoadedResource, item: VersionItem) {
  */
 function forkLive(live: LiveResource): LiveResource {
   return {
-    object: structuredClone(live.object),
+    // Object changes are copy-on-write (a new object per change) and a failed commit evicts the
+    // cached head, so a shallow copy suffices: a deep one costs the whole spec on every batch.
+    object: live.object ? { ...live.object } : null,
     machine: live.machine,
     applied: [...live.applied],
   };

@@ -86,6 +86,7 @@ class Operation {
     private readonly now: number,
   ) {
     state.status.nodes ??= {};
+    state.settled ??= {};
     this.nodes = state.status.nodes;
     this.nowIso = isoTime(now);
   }
@@ -554,6 +555,7 @@ class Operation {
   ): NodeStatus | undefined {
     const existing = this.node(nodeName);
     if (existing && isFulfilled(existing.phase)) return existing;
+    if (existing?.type === 'Pod' && this.podNeedsNoPass(call, home)) return existing;
     let resolved: { template: Template; home: TemplateHome };
     let processed: { template: Template; inputs: NodeStatus['inputs']; local: Scope };
     try {
@@ -589,6 +591,22 @@ class Operation {
       existing,
       processed.local,
     );
+  }
+
+  /**
+   * A running pod node needs nothing from a pass (no retries, no deadline to check): skip the
+   * template's substitution, which would otherwise cost every running pod on every event.
+   */
+  private podNeedsNoPass(call: TemplateCall, home: TemplateHome): boolean {
+    if (this.spec.retryStrategy || this.spec.shutdown) return false;
+    try {
+      const { template } = this.resolveTemplate(call, home);
+      return (
+        !template.retryStrategy && template.activeDeadlineSeconds === undefined && !template.timeout
+      );
+    } catch {
+      return false;
+    }
   }
 
   private executeWithRetries(
@@ -1276,11 +1294,10 @@ class Operation {
   ): NodeStatus {
     if (isFulfilled(node.phase)) return node;
     const tasks = template.dag?.tasks ?? [];
-    const byName = new Map(tasks.map((t) => [t.name, t]));
-    const logic = new Map(tasks.map((t) => [t.name, dependsLogic(t, byName)]));
+    const { byName, logic, leaves } = dagShape(tasks);
     const targets = template.dag?.target
       ? template.dag.target.split(/\s+/).filter(Boolean)
-      : leafTasks(tasks, logic);
+      : leaves;
     const ctx: DagContext = {
       nodeName,
       node,
@@ -1293,6 +1310,12 @@ class Operation {
       local,
     };
     for (const target of targets) this.executeDagTask(ctx, target);
+    // A task still running after this pass means the DAG is running: Argo's walk below would
+    // stop at it too. Only the tasks this pass visited (the frontier) can be running.
+    for (const visited of ctx.visited) {
+      const task = this.node(`${nodeName}.${visited}`);
+      if (task && !isFulfilled(task.phase)) return node;
+    }
     const phase = this.assessDag(ctx, targets);
     if (phase === 'Running') return node;
     node.outboundNodes = targets.flatMap((t) => {
@@ -1337,6 +1360,21 @@ class Operation {
     return scope;
   }
 
+  /**
+   * The ancestors a task's own text refers to (`tasks.<name>`, `tasks['<name>']`): all Argo puts
+   * in scope are ancestors, but only the referenced ones can matter, and collecting every ancestor
+   * of every task makes a long chain quadratic.
+   */
+  private referencedAncestors(ctx: DagContext, name: string, task: DAGTask): string[] {
+    const text = JSON.stringify(task);
+    if (!text.includes('tasks')) return [];
+    const referenced = new Set<string>();
+    for (const m of text.matchAll(/tasks(?:\.([\w-]+)|\[\\?['"]([\w-]+)\\?['"]\])/g))
+      referenced.add(m[1] ?? m[2]!);
+    if (referenced.size === 0) return [];
+    return this.ancestors(ctx, name).filter((a) => referenced.has(a));
+  }
+
   private ancestors(ctx: DagContext, name: string): string[] {
     const seen = new Set<string>();
     const stack = [...(ctx.logic.get(name)?.dependencies ?? [])];
@@ -1352,14 +1390,20 @@ class Operation {
   private executeDagTask(ctx: DagContext, name: string): void {
     if (ctx.visited.has(name)) return;
     ctx.visited.add(name);
+    // A settled task (fulfilled, its exit handler done) never changes again, nor do the tasks it
+    // depends on: the walk stops there, so a pass costs the DAG's frontier, not its size.
+    const settled = (this.state.settled[ctx.node.id] ??= {});
+    if (settled[name]) return;
     const task = ctx.byName.get(name);
     if (!task) return;
     const taskName = `${ctx.nodeName}.${name}`;
     const existing = this.node(taskName);
     if (existing && isFulfilled(existing.phase)) {
+      const hasExitHandler = Boolean(task.hooks?.['exit'] || task.onExit);
       if (
         existing.type === 'TaskGroup' ||
-        !this.exitHandlerDone(
+        !hasExitHandler ||
+        this.exitHandlerDone(
           existing,
           task,
           ctx.node.id,
@@ -1367,8 +1411,10 @@ class Operation {
           this.dagScope(ctx, this.ancestors(ctx, name)),
           'tasks',
         )
-      )
-        return;
+      ) {
+        settled[name] = 1;
+        if (isFailedOrError(existing.phase)) ctx.hasFailure = undefined;
+      }
       return;
     }
     const deps = ctx.logic.get(name)!.dependencies;
@@ -1427,15 +1473,20 @@ class Operation {
         return;
       }
     }
-    const scope = this.dagScope(ctx, this.ancestors(ctx, name));
+    const scope = this.dagScope(ctx, this.referencedAncestors(ctx, name, task));
     let resolved: DAGTask;
     let expanded: DAGTask[];
+    const cacheKey = `${this.state.uid}/${this.state.name}/${taskName}`;
     try {
-      resolved = this.substituteCall(task, scope) as DAGTask;
+      // A started loop's items do not change (its inputs are settled): expand them once.
+      const cached = existing ? expansions.get(cacheKey) : undefined;
+      resolved = cached?.resolved ?? (this.substituteCall(task, scope) as DAGTask);
       expanded =
-        resolved.withItems || resolved.withParam !== undefined || resolved.withSequence
+        cached?.expanded ??
+        (resolved.withItems || resolved.withParam !== undefined || resolved.withSequence
           ? (this.expandItems(resolved, scope) as DAGTask[])
-          : [resolved];
+          : [resolved]);
+      if (!cached) rememberExpansion(cacheKey, resolved, expanded);
     } catch (err) {
       const errored =
         existing ??
@@ -1777,6 +1828,35 @@ interface DagContext {
   /** The DAG template's own inputs (`{{inputs.parameters.x}}` in its tasks). */
   local: Scope;
   hasFailure?: boolean;
+}
+
+/** Loop expansions of started DAG tasks, by workflow and node (derived data; bounded). */
+const expansions = new Map<string, { resolved: DAGTask; expanded: DAGTask[] }>();
+
+function rememberExpansion(key: string, resolved: DAGTask, expanded: DAGTask[]): void {
+  expansions.set(key, { resolved, expanded });
+  if (expansions.size > 2_000) expansions.delete(expansions.keys().next().value as string);
+}
+
+/** A DAG's tasks by name, their dependencies and its leaves: derived once per template. */
+const dagShapes = new WeakMap<
+  DAGTask[],
+  {
+    byName: Map<string, DAGTask>;
+    logic: Map<string, ReturnType<typeof dependsLogic>>;
+    leaves: string[];
+  }
+>();
+
+function dagShape(tasks: DAGTask[]) {
+  let shape = dagShapes.get(tasks);
+  if (!shape) {
+    const byName = new Map(tasks.map((t) => [t.name, t]));
+    const logic = new Map(tasks.map((t) => [t.name, dependsLogic(t, byName)]));
+    shape = { byName, logic, leaves: leafTasks(tasks, logic) };
+    dagShapes.set(tasks, shape);
+  }
+  return shape;
 }
 
 function leafTasks(

@@ -108,6 +108,7 @@ export function initialState(
     pollBackoffMs: POLL_MIN_MS,
     pending: {},
     requestSeq: 0,
+    settled: {},
   };
 }
 

@@ -71,6 +71,8 @@ export interface WorkflowState {
   pending: Record<string, { nodeId: string; kind: string; input?: Json; backoffMs?: number }>;
   /** Monotonic counter for request tags. */
   requestSeq: number;
+  /** Per DAG node: its tasks that are fulfilled for good (see the operator's DAG walk). */
+  settled: Record<string, Record<string, 1>>;
 }
 
 /** Records that a pod ended (or was given up on): it is no longer polled. Idempotent. */
