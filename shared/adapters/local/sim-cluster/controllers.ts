@@ -136,7 +136,7 @@ export class Controllers {
   }
 
   private all(kind: string): Obj[] {
-    return this.state.list(this.state.builtIn(kind), undefined);
+    return this.state.listKind(kind);
   }
 
   private setStatus(kind: string, obj: Obj, status: Status): void {
@@ -150,6 +150,10 @@ export class Controllers {
 
   private kubelet(pod: Obj): void {
     if (pod.metadata['deletionTimestamp']) return;
+    // Ended pods stay ended (restartPolicy Never / OnFailure done): the cheap check comes first,
+    // as a workflow leaves thousands of them behind.
+    const phase = (pod['status'] as Status | undefined)?.['phase'];
+    if (phase === 'Succeeded' || phase === 'Failed') return;
     const uid = String(pod.metadata['uid']);
     const now = this.now();
     const status = (pod['status'] ?? {}) as Status;

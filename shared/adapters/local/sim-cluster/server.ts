@@ -167,6 +167,16 @@ export class ClusterState {
   /** Recent changes, for watches (bounded: an older resourceVersion is "Expired", 410). */
   readonly events: WatchEvent[] = [];
   readonly watchers = new Set<(event: WatchEvent) => void>();
+  /** The objects again, by kind (the controllers list a kind on every tick). */
+  private readonly byKind = new Map<string, Map<string, Obj>>();
+
+  private store(key: string, obj: Obj): void {
+    this.objects.set(key, obj);
+    let kind = this.byKind.get(String(obj.kind));
+    if (!kind) this.byKind.set(String(obj.kind), (kind = new Map()));
+    kind.set(key, obj);
+  }
+
   /** Container logs the pod executor captured, by `namespace/pod`. */
   readonly logs = new Map<string, string>();
   /** Which resource each stored object belongs to (for the garbage collector). */
@@ -226,6 +236,11 @@ export class ClusterState {
     return obj;
   }
 
+  /** Objects of a built-in kind, from an index kept with the objects (controllers tick often). */
+  listKind(kind: string): Obj[] {
+    return [...(this.byKind.get(kind)?.values() ?? [])];
+  }
+
   list(r: ServedResource, namespace: string | undefined): Obj[] {
     const prefix = `${groupVersion(r)}/${r.name}/`;
     return [...this.objects.entries()]
@@ -268,7 +283,7 @@ export class ClusterState {
       generation: 1,
       creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
-    this.objects.set(key, obj);
+    this.store(key, obj);
     this.resourceOf.set(key, r);
     this.emit('ADDED', r, obj);
     if (r.kind === 'CustomResourceDefinition') this.resources.push(...resourcesOfCrd(obj));
@@ -315,7 +330,7 @@ export class ClusterState {
       return updated;
     }
     updated.metadata['resourceVersion'] = this.nextVersion();
-    this.objects.set(this.key(r, updated.metadata.namespace, updated.metadata.name), updated);
+    this.store(this.key(r, updated.metadata.namespace, updated.metadata.name), updated);
     this.emit('MODIFIED', r, updated);
     return updated;
   }
@@ -327,7 +342,7 @@ export class ClusterState {
       const marked = structuredClone(obj);
       marked.metadata['deletionTimestamp'] = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       marked.metadata['resourceVersion'] = this.nextVersion();
-      this.objects.set(this.key(r, obj.metadata.namespace, obj.metadata.name), marked);
+      this.store(this.key(r, obj.metadata.namespace, obj.metadata.name), marked);
       this.emit('MODIFIED', r, marked);
       return marked;
     }
@@ -339,6 +354,7 @@ export class ClusterState {
   private remove(r: ServedResource, obj: Obj, propagation: string): void {
     const key = this.key(r, obj.metadata.namespace, obj.metadata.name);
     this.objects.delete(key);
+    this.byKind.get(String(obj.kind))?.delete(key);
     this.resourceOf.delete(key);
     this.nextVersion();
     this.emit('DELETED', r, obj);
