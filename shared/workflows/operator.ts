@@ -1135,12 +1135,18 @@ class Operation {
         this.addNodeToScope(scope, `steps.${step.name}`, single);
         continue;
       }
-      const items = Object.values(this.nodes).filter(
-        (n) =>
-          n.name.startsWith(`${childName}(`) &&
-          n.type !== 'Skipped' &&
-          !n.name.slice(childName.length).includes('.'),
-      );
+      // Loop items are the step group's children (not all nodes: that would cost every pass
+      // the whole workflow).
+      const group = this.node(sgName);
+      const items = (group?.children ?? [])
+        .map((id) => this.nodes[id])
+        .filter(
+          (n): n is NodeStatus =>
+            n !== undefined &&
+            n.name.startsWith(`${childName}(`) &&
+            n.type !== 'Skipped' &&
+            !n.name.slice(childName.length).includes('.'),
+        );
       items.sort((a, b) => itemIndex(a.name) - itemIndex(b.name));
       this.addAggregateToScope(scope, `steps.${step.name}`, items);
       if (single) this.addNodeToScope(scope, `steps.${step.name}`, single);
