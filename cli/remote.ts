@@ -9,7 +9,10 @@ import { resolve } from 'node:path';
 import type { KubeObject } from '../shared/core/objects.js';
 import { RESUME_ANNOTATION } from '../shared/workflows/reducer.js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClientNodeKubernetes } from '../shared/adapters/kubernetes/client-node-kubernetes.js';
+import {
+  allowPlainHttp,
+  ClientNodeKubernetes,
+} from '../shared/adapters/kubernetes/client-node-kubernetes.js';
 import type { NodeStatus } from '../shared/workflows/nodes.js';
 import { podName } from '../shared/workflows/nodes.js';
 import { parseOutputsBlock } from '../shared/workflows/pods.js';
@@ -17,10 +20,7 @@ import { parseOutputsBlock } from '../shared/workflows/pods.js';
 function clusterFromKubeconfig(path: string): ClientNodeKubernetes {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
-  // The simulated cluster speaks plain http, which client-node refuses with TLS verification on.
-  kc.clusters = kc.clusters.map((c) =>
-    c.server.startsWith('http://') ? { ...c, skipTLSVerify: true } : c,
-  );
+  allowPlainHttp(kc);
   return new ClientNodeKubernetes(kc);
 }
 

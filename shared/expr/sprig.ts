@@ -4,6 +4,8 @@
  * forgiving conversions (`atoi "x"` is 0, `default` treats "" / 0 / empty as unset).
  */
 
+import { MONTH_NAMES, WEEKDAY_NAMES } from './calendar.js';
+
 type Fn = (...args: unknown[]) => unknown;
 
 export function toGoString(v: unknown): string {
@@ -43,21 +45,8 @@ export function isEmpty(v: unknown): boolean {
 /** Go's reference-time layout (`2006-01-02T15:04:05Z07:00`) applied to a UTC date. */
 export function formatGoDate(layout: string, date: Date): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const months = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const months = MONTH_NAMES;
+  const days = WEEKDAY_NAMES;
   const tokens: [string, () => string][] = [
     ['2006', () => String(date.getUTCFullYear())],
     ['January', () => months[date.getUTCMonth()]!],

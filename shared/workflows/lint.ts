@@ -305,7 +305,7 @@ class SpecLinter {
     for (const [name, hook] of Object.entries(spec.hooks ?? {})) {
       if (name !== 'exit' && !hook.expression)
         this.error(`${base}.hooks.${name}.expression`, 'Expression required');
-      this.checkCall(hook as TemplateCall, `${base}.hooks.${name}`, new Set(), undefined);
+      this.checkCall(hook as TemplateCall, `${base}.hooks.${name}`);
     }
     templates.forEach((t, i) => this.lintTemplate(t, `${base}.templates[${i}]`));
   }
@@ -527,12 +527,7 @@ class SpecLinter {
   }
 
   /** A step's or task's call: the template exists and gets every input it has no default for. */
-  private checkCall(
-    call: TemplateCall,
-    path: string,
-    _names: Set<string>,
-    _scope: undefined,
-  ): void {
+  private checkCall(call: TemplateCall, path: string): void {
     const t = this.resolveCall(call, path);
     if (!t) return;
     const given = new Set((call.arguments?.parameters ?? []).map((p) => p.name));
@@ -600,7 +595,7 @@ class SpecLinter {
         if (inGroup.has(step.name) || earlier.has(step.name))
           this.error(`${sp}.name`, `'${step.name}' is not unique`);
         inGroup.add(step.name);
-        this.checkCall(step, sp, earlier, undefined);
+        this.checkCall(step, sp);
         this.checkVariables(step, sp, (tag) => {
           const leaf = this.leafVariableOk(tag, inputs, artifacts, t);
           if (leaf !== undefined) return leaf;
@@ -672,7 +667,7 @@ class SpecLinter {
     }
     tasks.forEach((task, i) => {
       const tp = `${path}.dag.tasks[${i}]`;
-      this.checkCall(task, tp, new Set(), undefined);
+      this.checkCall(task, tp);
       const ancestors = cycle ? new Set<string>() : ancestry(task.name, deps);
       this.checkVariables(task, tp, (tag) => {
         const leaf = this.leafVariableOk(tag, inputs, artifacts, t);

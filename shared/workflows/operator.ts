@@ -4,11 +4,12 @@
  * loops, exit handlers), creating nodes and asking for pods, timers and resource actions; a
  * fulfilled subtree is not walked again. All time comes from `now` (the event's time).
  */
-import type { Json, JsonObject } from '../core/types.js';
+import type { EffectRequest, Json, JsonObject } from '../core/types.js';
 import { evaluateGovaluate } from '../expr/govaluate.js';
 import { evaluateExpr } from '../expr/expr-lang.js';
 import { expressionEnv, replaceInString, replaceInValue, TemplateError } from '../expr/template.js';
 import type { Scope } from '../expr/template.js';
+import { MONTH_NAMES, WEEKDAY_NAMES } from '../expr/calendar.js';
 import { parseGoDuration } from './cron.js';
 import { dependsLogic } from './depends.js';
 import type { TaskResults } from './depends.js';
@@ -22,7 +23,7 @@ import type {
 } from './nodes.js';
 import { isFailedOrError, isFulfilled, isoTime, nodeId, podName } from './nodes.js';
 import type { WorkflowState, WorkflowStatus } from './state.js';
-import { podEnded } from './state.js';
+import { armTimer, podEnded, recordGlobalArtifact, recordGlobalParameter } from './state.js';
 import type {
   Artifact,
   DAGTask,
@@ -44,11 +45,9 @@ export type OperatorAction =
       cluster: string;
       podName: string;
       serviceAccountName?: string;
-      readOutputs: boolean;
     }
-  | { kind: 'resource'; nodeId: string; template: Template; tag: string }
-  | { kind: 'http'; nodeId: string; template: Template; tag: string }
-  | { kind: 'timer'; timerId: string; fireAt: number }
+  | { kind: 'resource' | 'http'; nodeId: string; template: Template; tag: string }
+  | { kind: 'timer'; effect: EffectRequest }
   | { kind: 'deletePods'; podNames: string[]; cluster: string }
   | { kind: 'createPvcs'; claims: JsonObject[] };
 
@@ -268,8 +267,6 @@ class Operation {
       g[`workflow.outputs.parameters.${p.name}`] = p.value ?? '';
     for (const a of s.status.outputs?.artifacts ?? [])
       g[`workflow.outputs.artifacts.${String(a['name'])}`] = a;
-    // Globals substituted into the spec once, as Argo does before execution.
-    this.state.spec = { ...this.spec, templates: this.spec.templates };
   }
 
   /** A parameter's value: value, then valueFrom (configMapKeyRef, default), then default. */
@@ -593,6 +590,18 @@ class Operation {
     );
   }
 
+  /** A node whose work is one effect (resource, http): its report comes back by tag. */
+  private startRequest(
+    kind: 'resource' | 'http',
+    node: NodeStatus,
+    template: Template,
+  ): NodeStatus {
+    const tag = `${kind[0]}${++this.state.requestSeq}`;
+    this.state.pending[tag] = { nodeId: node.id, kind };
+    this.actions.push({ kind, nodeId: node.id, template, tag });
+    return node;
+  }
+
   /**
    * A running pod node needs nothing from a pass (no retries, no deadline to check): skip the
    * template's substitution, which would otherwise cost every running pod on every event.
@@ -814,23 +823,25 @@ class Operation {
           existing ?? withInputs(this.initNode(nodeName, 'Suspend', 'Running', opts)),
           template,
         );
-      case 'Resource': {
-        if (existing) return existing;
-        const node = withInputs(this.initNode(nodeName, 'Pod', 'Pending', opts));
-        const tag = `r${++this.state.requestSeq}`;
-        this.state.pending[tag] = { nodeId: node.id, kind: 'resource' };
-        this.actions.push({ kind: 'resource', nodeId: node.id, template, tag });
-        return node;
-      }
-      case 'HTTP': {
-        if (existing) return existing;
+      case 'Resource':
+        return (
+          existing ??
+          this.startRequest(
+            'resource',
+            withInputs(this.initNode(nodeName, 'Pod', 'Pending', opts)),
+            template,
+          )
+        );
+      case 'HTTP':
         // Argo's HTTP template runs in its agent; here the effect worker makes the request.
-        const node = withInputs(this.initNode(nodeName, 'HTTP', 'Running', opts));
-        const tag = `h${++this.state.requestSeq}`;
-        this.state.pending[tag] = { nodeId: node.id, kind: 'http' };
-        this.actions.push({ kind: 'http', nodeId: node.id, template, tag });
-        return node;
-      }
+        return (
+          existing ??
+          this.startRequest(
+            'http',
+            withInputs(this.initNode(nodeName, 'HTTP', 'Running', opts)),
+            template,
+          )
+        );
       default: {
         const node = existing ?? this.initNode(nodeName, 'Skipped', 'Error', opts);
         return this.markPhase(
@@ -878,8 +889,7 @@ class Operation {
     const cluster = clusterOf(template, this.spec) ?? this.state.cluster;
     if (cluster !== this.state.cluster) node.cluster = cluster;
     const name = podName(this.state.name, nodeName, template.name);
-    const readOutputs = needsOutputs(template, this.spec);
-    this.state.pods[node.id] = { nodeId: node.id, podName: name, cluster, readOutputs };
+    this.state.pods[node.id] = { nodeId: node.id, podName: name, cluster };
     this.state.podIndex[name] = node.id;
     this.state.activePods++;
     this.state.active[node.id] = true;
@@ -892,7 +902,6 @@ class Operation {
       template,
       cluster,
       podName: name,
-      readOutputs,
       ...(serviceAccountName ? { serviceAccountName } : {}),
     });
     this.armPoll();
@@ -1531,11 +1540,9 @@ class Operation {
       }
     }
     const parallelism = ctx.template.parallelism;
-    let running = 0;
     for (const t of expanded) {
       const childName = `${ctx.nodeName}.${t.name}`;
       let child = this.node(childName);
-      if (child && !isFulfilled(child.phase)) running++;
       if (!child) {
         if (parallelism !== undefined && this.runningInBoundary(ctx.node.id) >= parallelism) break;
         let when: boolean;
@@ -1580,7 +1587,6 @@ class Operation {
       if (isFulfilled(executed.phase))
         this.exitHandlerDone(executed, t, ctx.node.id, ctx.home, scope, 'tasks');
     }
-    void running;
     if (group) {
       const children = (group.children ?? []).map((id) => this.nodes[id]!);
       if (children.length < expanded.length || children.some((c) => !isFulfilled(c.phase))) return;
@@ -1774,22 +1780,16 @@ class Operation {
   }
 
   setGlobalOutput(name: string, value: string): void {
-    const outputs = (this.state.status.outputs ??= {});
-    const params = (outputs.parameters ??= []);
-    const existing = params.find((p) => p.name === name);
-    if (existing) existing.value = value;
-    else params.push({ name, value });
+    recordGlobalParameter(this.state, name, value);
     this.globals[`workflow.outputs.parameters.${name}`] = value;
   }
 
   setGlobalArtifact(name: string, artifact: NodeArtifact): void {
-    const outputs = (this.state.status.outputs ??= {});
-    const arts = (outputs.artifacts ??= []);
-    const copy = { ...artifact, name } as unknown as JsonObject;
-    const i = arts.findIndex((a) => a['name'] === name);
-    if (i >= 0) arts[i] = copy;
-    else arts.push(copy);
-    this.globals[`workflow.outputs.artifacts.${name}`] = copy;
+    this.globals[`workflow.outputs.artifacts.${name}`] = recordGlobalArtifact(
+      this.state,
+      name,
+      artifact,
+    );
   }
 
   // --- timers ------------------------------------------------------------------------------
@@ -1797,9 +1797,7 @@ class Operation {
   private armTimer(timerId: string, fireAt: number): void {
     const current = this.state.timers[timerId];
     if (current && current.fireAt === fireAt && !current.fired) return;
-    const generation = (current?.generation ?? 0) + 1;
-    this.state.timers[timerId] = { generation, fireAt };
-    this.actions.push({ kind: 'timer', timerId, fireAt });
+    this.actions.push({ kind: 'timer', effect: armTimer(this.state, timerId, fireAt) });
   }
 
   private armPoll(): void {
@@ -2064,21 +2062,8 @@ function pickLocation(a: Artifact): Partial<NodeArtifact> | undefined {
 
 function strftimeParts(d: Date): Record<string, string> {
   const pad = (n: number) => String(n).padStart(2, '0');
-  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-  const months = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
+  const days = WEEKDAY_NAMES;
+  const months = MONTH_NAMES;
   return {
     Y: String(d.getUTCFullYear()),
     y: pad(d.getUTCFullYear() % 100),
@@ -2118,24 +2103,6 @@ function deepMerge(base: JsonObject, over: JsonObject): JsonObject {
         : v;
   }
   return out;
-}
-
-/** Does the pod's log have to be read when it ends (output parameters, artifacts, result)? */
-export function needsOutputs(template: Template, spec: { templates?: Template[] }): boolean {
-  if (template.script) return true;
-  if (template.outputs?.parameters?.some((p) => p.valueFrom?.path)) return true;
-  if (template.outputs?.artifacts?.some((a) => a.path)) return true;
-  return referencesResult(spec);
-}
-
-const resultRefs = new WeakMap<object, boolean>();
-function referencesResult(spec: object): boolean {
-  let v = resultRefs.get(spec);
-  if (v === undefined) {
-    v = /outputs\.result|outputs\.exitCode/.test(JSON.stringify(spec));
-    resultRefs.set(spec, v);
-  }
-  return v;
 }
 
 /** Our multi-cluster extension: a template or workflow may name a registered cluster. */

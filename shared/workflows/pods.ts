@@ -12,7 +12,6 @@ import type { JsonObject } from '../core/types.js';
 import type { NodeArtifact, NodeStatus } from './nodes.js';
 import type { WorkflowState } from './state.js';
 import type { ContainerSpec, Template } from './types.js';
-import { needsOutputs } from './operator.js';
 
 export const OUTPUTS_BEGIN = '@@argosls-outputs-begin@@';
 export const OUTPUTS_END = '@@argosls-outputs-end@@';
@@ -222,7 +221,7 @@ function mainContainer(template: Template, wrap: boolean, inputCount: number): J
   container['command'] = ['sh', '-c', WRAPPER_SCRIPT, 'argosls', ...command, ...args];
   delete container['args'];
   if (script !== undefined) env.push({ name: 'ARGOSLS_SCRIPT', value: script });
-  if (template.script || true) env.push({ name: 'ARGOSLS_RESULT', value: '1' });
+  env.push({ name: 'ARGOSLS_RESULT', value: '1' });
   const params = (template.outputs?.parameters ?? []).filter((p) => p.valueFrom?.path);
   env.push({ name: 'ARGOSLS_OUT_PARAM_COUNT', value: String(params.length) });
   params.forEach((p, i) =>
@@ -316,4 +315,22 @@ export function parseOutputsBlock(log: string): ParsedOutputs {
     else if (kind === 'artifact') parsed.artifacts[Number(a)] = Buffer.from(b ?? '', 'base64');
   }
   return parsed;
+}
+
+/** Does the pod's log have to be read when it ends (output parameters, artifacts, result)? */
+export function needsOutputs(template: Template, spec: { templates?: Template[] }): boolean {
+  if (template.script) return true;
+  if (template.outputs?.parameters?.some((p) => p.valueFrom?.path)) return true;
+  if (template.outputs?.artifacts?.some((a) => a.path)) return true;
+  return referencesResult(spec);
+}
+
+const resultRefs = new WeakMap<object, boolean>();
+function referencesResult(spec: object): boolean {
+  let v = resultRefs.get(spec);
+  if (v === undefined) {
+    v = /outputs\.result|outputs\.exitCode/.test(JSON.stringify(spec));
+    resultRefs.set(spec, v);
+  }
+  return v;
 }

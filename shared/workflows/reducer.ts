@@ -12,13 +12,11 @@ import { isFulfilled, isoTime } from './nodes.js';
 import { isWorkflowDone, operate } from './operator.js';
 import type { OperatorAction } from './operator.js';
 import type { Library, PodRecord, WorkflowState } from './state.js';
-import { podEnded } from './state.js';
+import { armTimer, podEnded, recordGlobalArtifact, recordGlobalParameter } from './state.js';
+import { CRON_LABEL } from './cron-machine.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
 import { buildPod } from './pods.js';
-
-/** The label a CronWorkflow puts on the Workflows it starts (see cron-machine.ts). */
-const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
 
 export const WorkflowEffects = {
   Prepare: 'workflow.prepare',
@@ -260,12 +258,7 @@ function armTtl(state: WorkflowState, at: number, effects: EffectRequest[]): voi
       ? (ttl.secondsAfterSuccess ?? ttl.secondsAfterCompletion)
       : (ttl.secondsAfterFailure ?? ttl.secondsAfterCompletion);
   if (seconds === undefined) return;
-  const generation = (state.timers['ttl']?.generation ?? 0) + 1;
-  state.timers['ttl'] = { generation, fireAt: at + seconds * 1000 };
-  effects.push({
-    kind: CoreEffects.SetTimer,
-    input: { timerId: 'ttl', generation, fireAt: at + seconds * 1000 },
-  });
+  effects.push(armTimer(state, 'ttl', at + seconds * 1000));
 }
 
 /** podGC OnPodCompletion / OnPodSuccess: a pod is deleted once its end is recorded. */
@@ -317,15 +310,8 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
         },
       ];
     }
-    case 'timer': {
-      const timer = state.timers[action.timerId]!;
-      return [
-        {
-          kind: CoreEffects.SetTimer,
-          input: { timerId: action.timerId, generation: timer.generation, fireAt: action.fireAt },
-        },
-      ];
-    }
+    case 'timer':
+      return [action.effect];
     case 'deletePods':
       return [deletePods(action.cluster, action.podNames, state.namespace)];
     case 'resource': {
@@ -419,10 +405,7 @@ function armPoll(state: WorkflowState, at: number, effects: EffectRequest[]): vo
   if (state.activePods === 0) return;
   const current = state.timers['poll'];
   if (current && !current.fired && current.fireAt > at) return;
-  const generation = (current?.generation ?? 0) + 1;
-  const fireAt = at + state.pollBackoffMs;
-  state.timers['poll'] = { generation, fireAt };
-  effects.push({ kind: CoreEffects.SetTimer, input: { timerId: 'poll', generation, fireAt } });
+  effects.push(armTimer(state, 'poll', at + state.pollBackoffMs));
 }
 
 /** Folds an effect's report in; returns false when nothing changed that the operator needs. */
@@ -503,13 +486,7 @@ function handleReport(
       if (!failed && r.pending) {
         // The success condition is not met yet: check again later, backing off to 30 s.
         pending.backoffMs = Math.min(30_000, (pending.backoffMs ?? 500) * 2);
-        const timerId = `resource/${tag}`;
-        const generation = (state.timers[timerId]?.generation ?? 0) + 1;
-        state.timers[timerId] = { generation, fireAt: at + pending.backoffMs };
-        effects.push({
-          kind: CoreEffects.SetTimer,
-          input: { timerId, generation, fireAt: at + pending.backoffMs },
-        });
+        effects.push(armTimer(state, `resource/${tag}`, at + pending.backoffMs));
         return false;
       }
       delete state.pending[tag];
@@ -609,25 +586,10 @@ function applyObservation(state: WorkflowState, o: PodObservation, at: number): 
     node.progress = '0/1';
   }
   for (const p of node.outputs?.parameters ?? [])
-    if (p.globalName) setGlobalParam(state, p.globalName, p.value ?? '');
+    if (p.globalName) recordGlobalParameter(state, p.globalName, p.value ?? '');
   for (const a of node.outputs?.artifacts ?? [])
-    if (a.globalName) setGlobalArtifact(state, a.globalName, a);
+    if (a.globalName) recordGlobalArtifact(state, a.globalName, a);
   return true;
-}
-
-function setGlobalParam(state: WorkflowState, name: string, value: string): void {
-  const params = ((state.status.outputs ??= {}).parameters ??= []);
-  const existing = params.find((p) => p.name === name);
-  if (existing) existing.value = value;
-  else params.push({ name, value });
-}
-
-function setGlobalArtifact(state: WorkflowState, name: string, artifact: NodeArtifact): void {
-  const arts = ((state.status.outputs ??= {}).artifacts ??= []);
-  const copy = { ...artifact, name } as unknown as JsonObject;
-  const i = arts.findIndex((a) => a['name'] === name);
-  if (i >= 0) arts[i] = copy;
-  else arts.push(copy);
 }
 
 /** The template a pod node ran, resolved the way the operator resolved it. */

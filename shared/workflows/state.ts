@@ -4,8 +4,9 @@
  * fetched once, kept in the log for replay), Argo's `status`, and our bookkeeping of pods,
  * timers and requests in flight.
  */
-import type { Json, JsonObject } from '../core/types.js';
-import type { NodeStatus, WorkflowPhase } from './nodes.js';
+import type { EffectRequest, Json, JsonObject } from '../core/types.js';
+import { CoreEffects } from '../core/effects.js';
+import type { NodeArtifact, NodeStatus, WorkflowPhase } from './nodes.js';
 import type { WorkflowSpec } from './types.js';
 
 export interface WorkflowStatus {
@@ -28,7 +29,6 @@ export interface PodRecord {
   podName: string;
   cluster: string;
   /** Read the main container's log when it ends: outputs or `result` travel there. */
-  readOutputs: boolean;
   /** Set once the pod's end was observed. */
   done?: boolean;
 }
@@ -82,4 +82,36 @@ export function podEnded(state: WorkflowState, record: PodRecord): void {
   state.activePods--;
   delete state.active[record.nodeId];
   state.unlabelled.push({ podName: record.podName, cluster: record.cluster });
+}
+
+/** A global output parameter (`globalName`), kept in `status.outputs`. */
+export function recordGlobalParameter(state: WorkflowState, name: string, value: string): void {
+  const params = ((state.status.outputs ??= {}).parameters ??= []);
+  const existing = params.find((p) => p.name === name);
+  if (existing) existing.value = value;
+  else params.push({ name, value });
+}
+
+/** A global output artifact (`globalName`), kept in `status.outputs`; returns what was kept. */
+export function recordGlobalArtifact(
+  state: WorkflowState,
+  name: string,
+  artifact: NodeArtifact,
+): JsonObject {
+  const arts = ((state.status.outputs ??= {}).artifacts ??= []);
+  const copy = { ...artifact, name } as unknown as JsonObject;
+  const i = arts.findIndex((a) => a['name'] === name);
+  if (i >= 0) arts[i] = copy;
+  else arts.push(copy);
+  return copy;
+}
+
+/**
+ * Arms timer `timerId` at `fireAt` with the next generation (a fired or superseded generation is
+ * ignored when it arrives) and returns the effect that schedules it.
+ */
+export function armTimer(state: WorkflowState, timerId: string, fireAt: number): EffectRequest {
+  const generation = (state.timers[timerId]?.generation ?? 0) + 1;
+  state.timers[timerId] = { generation, fireAt };
+  return { kind: CoreEffects.SetTimer, input: { timerId, generation, fireAt } };
 }

@@ -5,7 +5,10 @@
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Kubernetes } from '../../core/kubernetes.js';
-import { ClientNodeKubernetes } from '../../adapters/kubernetes/client-node-kubernetes.js';
+import {
+  allowPlainHttp,
+  ClientNodeKubernetes,
+} from '../../adapters/kubernetes/client-node-kubernetes.js';
 import { startSimCluster } from '../../adapters/local/sim-cluster/server.js';
 import type { SimCluster } from '../../adapters/local/sim-cluster/server.js';
 import type { ControllerOptions } from '../../adapters/local/sim-cluster/controllers.js';
@@ -51,8 +54,7 @@ export async function connectHomeCluster(options: {
   const kubeconfigPath = join(options.dataDir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfigPath);
   kc.loadFromFile(kubeconfigPath);
-  // client-node refuses plain http unless TLS verification is off (there is no TLS to verify).
-  kc.clusters = kc.clusters.map((c) => ({ ...c, skipTLSVerify: true }));
+  allowPlainHttp(kc);
   return {
     kubernetes: new ClientNodeKubernetes(kc),
     description: `simulated, at ${sim.url}`,
