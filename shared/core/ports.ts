@@ -41,6 +41,18 @@ export interface VersionItem {
   machine: { id: string; version: number };
   /** The full state after this version, on snapshot versions only. Opaque to the store. */
   snapshot?: Json;
+  /** The newest version at or before this one that carries a snapshot (where a load starts). */
+  snapshotAt?: number;
+  /** Set by the store on read: the snapshot's size as JSON, when this item carries one. */
+  snapshotBytes?: number;
+}
+
+/** What an append wrote. */
+export interface AppendResult {
+  /** Bytes stored for the version (all of its items). */
+  bytes: number;
+  /** The snapshot's size as JSON, when the version carries one. */
+  snapshotBytes?: number;
 }
 
 export class VersionConflictError extends Error {
@@ -61,8 +73,8 @@ export class ItemTooLargeError extends Error {
     readonly limit: number,
   ) {
     super(
-      `version ${version} of ${key} would be ${bytes} bytes, over the ${limit}-byte item limit ` +
-        `(DynamoDB's 400 KB): move large payloads to the artifact store and keep their hash`,
+      `version ${version} of ${key} would be ${bytes} bytes, over the ${limit}-byte limit of ` +
+        `one version: move large payloads to the artifact store and keep their hash`,
     );
     this.name = 'ItemTooLargeError';
   }
@@ -95,9 +107,10 @@ export interface EventStore {
   ): Promise<VersionItem[]>;
   /**
    * Conditional put of a new version: throws VersionConflictError when that version exists,
-   * ItemTooLargeError (before writing) when the item would exceed the item size limit.
+   * ItemTooLargeError (before writing) when the version would exceed the store's size limit.
+   * A version too large for one item is stored in parts and read back whole.
    */
-  append(item: VersionItem): Promise<void>;
+  append(item: VersionItem): Promise<AppendResult>;
   /** Writes the index entry unless the stored one has an equal or newer version. */
   putIndex(entry: IndexEntry): Promise<void>;
   /** Live (non-deleted) index entries of one kind, optionally narrowed. */

@@ -3,7 +3,7 @@
  * already applied, fold the rest through the kind's machine, append one version with a
  * conditional put, then dispatch that version's effects. DESIGN.md "Data flow" steps 1-5.
  */
-import type { EventStore, EffectQueue, LoggedEvent, VersionItem } from './ports.js';
+import type { AppendResult, EventStore, EffectQueue, LoggedEvent, VersionItem } from './ports.js';
 import { ItemTooLargeError, VersionConflictError } from './ports.js';
 import type { Effect, Json, Message, ResourceKey } from './types.js';
 import { effectId, parseKey } from './types.js';
@@ -26,6 +26,13 @@ export interface RunnerOptions {
   snapshotEvery: number;
   /** ...or sooner, once the events since the last snapshot exceed this many bytes of JSON. */
   snapshotAfterBytes: number;
+  /**
+   * ...but, once a snapshot is larger than `snapshotAfterBytes`, not before the events since it
+   * weigh this many times its size (JSON bytes): a large state (a 100,000-node workflow) is then snapshotted rarely enough that
+   * snapshots cost at most 1/ratio of the event bytes, however large the state grows, and a load
+   * replays at most ratio x its size in events.
+   */
+  snapshotCostRatio: number;
   /** How long and how many applied message ids the head remembers (late duplicates). */
   appliedWindow: AppliedWindowOptions;
   /** Load-fold-append attempts per key before the messages fail and are redelivered. */
@@ -41,6 +48,7 @@ export interface RunnerOptions {
 export const defaultRunnerOptions: RunnerOptions = {
   snapshotEvery: 32,
   snapshotAfterBytes: 64 * 1024,
+  snapshotCostRatio: 1,
   // SQS keeps a message at most 14 days, but redeliveries come within minutes; an hour of ids
   // (capped) catches late duplicates without making every snapshot large.
   appliedWindow: { windowMs: 60 * 60 * 1000, maxIds: 2000 },
@@ -86,6 +94,8 @@ export interface LoadedResource {
   /** Newest versions read on load, oldest first (used to re-dispatch without another read). */
   tail: VersionItem[];
   snapshotVersion: number;
+  /** The size of that snapshot (JSON bytes). */
+  snapshotBytes: number;
   bytesSinceSnapshot: number;
   /** The snapshot was written by another machine version: write a fresh one on next commit. */
   snapshotStale: boolean;
@@ -173,11 +183,12 @@ export class Runner {
       live: emptyResource(),
       tail: [],
       snapshotVersion: 0,
+      snapshotBytes: 0,
       bytesSinceSnapshot: 0,
       snapshotStale: false,
     };
     if (newestFirst.length === 0) return empty;
-    const tail = [...newestFirst].reverse();
+    const tail = await this.backToSnapshot([...newestFirst].reverse());
     const base = tail[0]!;
     const usable =
       base.snapshot !== undefined &&
@@ -195,10 +206,30 @@ export class Runner {
     const loaded = this.replay(key, fromPersisted(persisted, kind), tail.slice(1), {
       version: base.version,
       snapshotVersion: base.version,
+      snapshotBytes: base.snapshotBytes ?? 0,
       bytesSinceSnapshot: 0,
       snapshotStale: base.machine.version !== identity.version,
     });
     return { ...loaded, tail };
+  }
+
+  /**
+   * Extends a tail read (oldest first) back to the snapshot its newest version names, when the
+   * snapshot lies beyond the read (snapshots of large states are far apart).
+   */
+  private async backToSnapshot(tail: VersionItem[]): Promise<VersionItem[]> {
+    const at = tail.at(-1)!.snapshotAt;
+    if (tail[0]!.snapshot !== undefined || at === undefined || at >= tail[0]!.version) return tail;
+    const older: VersionItem[] = [];
+    for (let from = at; from < tail[0]!.version; from += 500) {
+      older.push(
+        ...(await this.deps.store.readRange(tail[0]!.key, {
+          from,
+          to: Math.min(from + 499, tail[0]!.version - 1),
+        })),
+      );
+    }
+    return [...older, ...tail];
   }
 
   /** Folds `items` (the versions after `from.version`, oldest first) into `live`. */
@@ -208,22 +239,32 @@ export class Runner {
     items: VersionItem[],
     from: Pick<
       LoadedResource,
-      'version' | 'snapshotVersion' | 'bytesSinceSnapshot' | 'snapshotStale'
+      'version' | 'snapshotVersion' | 'snapshotBytes' | 'bytesSinceSnapshot' | 'snapshotStale'
     >,
   ): LoadedResource {
-    let { snapshotVersion, bytesSinceSnapshot, snapshotStale } = from;
+    let { snapshotVersion, snapshotBytes, bytesSinceSnapshot, snapshotStale } = from;
     for (const item of items) {
       foldCommit(live, item.events, this.foldContext(key, item.version));
       if (item.snapshot !== undefined) {
         snapshotVersion = item.version;
+        snapshotBytes = item.snapshotBytes ?? 0;
         bytesSinceSnapshot = 0;
         snapshotStale = false;
       } else {
-        bytesSinceSnapshot += JSON.stringify(item.events).length;
+        bytesSinceSnapshot += eventBytesOf(item.events);
       }
     }
     const version = items.at(-1)?.version ?? from.version;
-    return { key, version, live, tail: items, snapshotVersion, bytesSinceSnapshot, snapshotStale };
+    return {
+      key,
+      version,
+      live,
+      tail: items,
+      snapshotVersion,
+      snapshotBytes,
+      bytesSinceSnapshot,
+      snapshotStale,
+    };
   }
 
   /** Keeps a loaded or committed resource for the next batch (LRU, bounded). */
@@ -346,8 +387,8 @@ export class Runner {
       at,
     }));
     const item = this.versionItem(head, live, { at, events, effects });
-    await this.deps.store.append(item);
-    this.remember(this.replay(key, live, [], afterCommit(head, item)));
+    const written = await this.deps.store.append(item);
+    this.remember(this.replay(key, live, [], afterCommit(head, item, written)));
     if (effects.length > 0) await this.deps.effects.send(effects);
     if (fold.objectChanged) await this.writeIndex(key, version, live.object);
     this.deps.onCommit?.({
@@ -371,14 +412,23 @@ export class Runner {
     content: Pick<VersionItem, 'at' | 'events' | 'effects'>,
   ): VersionItem {
     const version = head.version + 1;
-    const eventBytes = JSON.stringify(content.events).length;
-    const needsSnapshot =
-      version === 1 ||
-      head.snapshotStale ||
+    const bytesSince = head.bytesSinceSnapshot + eventBytesOf(content.events);
+    const due =
       version - head.snapshotVersion >= this.options.snapshotEvery ||
-      head.bytesSinceSnapshot + eventBytes >= this.options.snapshotAfterBytes;
+      bytesSince >= this.options.snapshotAfterBytes;
+    // Small states snapshot on the interval alone; a large one waits for its cost to be earned.
+    const worthIt =
+      head.snapshotBytes <= this.options.snapshotAfterBytes ||
+      bytesSince >= head.snapshotBytes * this.options.snapshotCostRatio;
+    const needsSnapshot = version === 1 || head.snapshotStale || (due && worthIt);
     const machine = machineIdentity(this.deps.kinds.forKind(parseKey(head.key).kind));
-    const item: VersionItem = { key: head.key, version, ...content, machine };
+    const item: VersionItem = {
+      key: head.key,
+      version,
+      ...content,
+      machine,
+      snapshotAt: needsSnapshot ? version : head.snapshotVersion,
+    };
     if (needsSnapshot) item.snapshot = toPersisted(live) as unknown as Json;
     return item;
   }
@@ -395,8 +445,8 @@ export class Runner {
     ];
     foldCommit(live, events, this.foldContext(head.key, head.version + 1));
     const item = this.versionItem(head, live, { at: m.at, events, effects: [] });
-    await this.deps.store.append(item);
-    this.remember(this.replay(head.key, live, [], afterCommit(head, item)));
+    const written = await this.deps.store.append(item);
+    this.remember(this.replay(head.key, live, [], afterCommit(head, item, written)));
     this.deps.onCommit?.({
       key: head.key,
       version: item.version,
@@ -426,14 +476,26 @@ export class Runner {
 }
 
 /** The bookkeeping of a head after `item` was appended to it. */
-function afterCommit(head: LoadedResource, item: VersionItem) {
+function afterCommit(head: LoadedResource, item: VersionItem, written: AppendResult) {
   const snapshot = item.snapshot !== undefined;
   return {
     version: item.version,
     snapshotVersion: snapshot ? item.version : head.snapshotVersion,
-    bytesSinceSnapshot: snapshot ? 0 : head.bytesSinceSnapshot + JSON.stringify(item.events).length,
+    snapshotBytes: snapshot ? (written.snapshotBytes ?? 0) : head.snapshotBytes,
+    bytesSinceSnapshot: snapshot ? 0 : head.bytesSinceSnapshot + eventBytesOf(item.events),
     snapshotStale: snapshot ? false : head.snapshotStale,
   };
+}
+
+/** The JSON size of a version's events, memoised: the policy and the bookkeeping both need it. */
+const eventBytesMemo = new WeakMap<LoggedEvent[], number>();
+function eventBytesOf(events: LoggedEvent[]): number {
+  let bytes = eventBytesMemo.get(events);
+  if (bytes === undefined) {
+    bytes = JSON.stringify(events).length;
+    eventBytesMemo.set(events, bytes);
+  }
+  return bytes;
 }
 
 /**

@@ -55,7 +55,9 @@ describe('embedded LevelDB store durability', () => {
     const all = await store.readRange(item(1).key, { from: 1 });
     expect(all.length).toBeGreaterThanOrEqual(acked);
     all.forEach((it, i) =>
-      expect(it).toEqual(item(i + 1, i === 0 ? { snapshot: { first: true } } : {})),
+      expect(it).toEqual(
+        item(i + 1, i === 0 ? { snapshot: { first: true }, snapshotBytes: 14 } : {}),
+      ),
     );
     await store.close();
   });

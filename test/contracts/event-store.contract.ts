@@ -2,9 +2,15 @@
  * The EventStore contract: every adapter (DynamoDB, embedded LevelDB, the in-memory fake used by
  * domain tests) must pass all of it.
  */
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, IndexEntry, VersionItem } from '../../shared/core/ports.js';
 import { ItemTooLargeError, VersionConflictError } from '../../shared/core/ports.js';
+
+/** Random text that gzip cannot shrink much. */
+function noise(bytes: number): string {
+  return randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
+}
 
 export type StoreFactory = () => Promise<{ store: EventStore; close(): Promise<void> }>;
 
@@ -61,7 +67,9 @@ export function describeEventStoreContract(name: string, factory: StoreFactory):
       const v1 = item(1, { snapshot: { object: null, machine: null, applied: [] } });
       await store.append(v1);
       await store.append(item(2));
-      expect(await store.read(KEY, 1)).toEqual(v1);
+      // The store adds the snapshot's size on read.
+      const snapshotBytes = JSON.stringify(v1.snapshot).length;
+      expect(await store.read(KEY, 1)).toEqual({ ...v1, snapshotBytes });
       expect(await store.read(KEY, 2)).toEqual(item(2));
       expect(await store.read(KEY, 3)).toBeUndefined();
     });
@@ -111,14 +119,43 @@ export function describeEventStoreContract(name: string, factory: StoreFactory):
       expect((await store.read(KEY, 2))?.at).toBe(winner);
     });
 
-    it('refuses an item over 400 KB before writing anything', async () => {
+    it('refuses a version over the size limit (compressed) before writing anything', async () => {
       await store.append(item(1, { snapshot: {} }));
       const huge = item(2, {
-        events: [{ messageId: 'big', at: 1, event: { type: 'X', blob: 'z'.repeat(500 * 1024) } }],
+        events: [{ messageId: 'big', at: 1, event: { type: 'X', blob: noise(24 * 1024 * 1024) } }],
       });
       await expect(store.append(huge)).rejects.toBeInstanceOf(ItemTooLargeError);
       expect(await store.read(KEY, 2)).toBeUndefined();
       await store.append(item(2));
+    });
+
+    it('a version over one item (400 KB) is stored in parts and read back whole', async () => {
+      // Incompressible, so neither the event nor the snapshot fits one item even gzipped.
+      const event = { messageId: 'big', at: 1, event: { type: 'X', blob: noise(900 * 1024) } };
+      const snapshot = { nodes: noise(1200 * 1024) };
+      const result = await store.append(item(1, { events: [event], snapshot }));
+      expect(result.bytes).toBeGreaterThan(1.5 * 1024 * 1024);
+      expect(result.snapshotBytes).toBe(JSON.stringify(snapshot).length);
+      await store.append(item(2));
+      const [first] = await store.readRange(KEY, { from: 1, to: 1 });
+      expect(first?.events).toEqual([event]);
+      expect(first?.snapshot).toEqual(snapshot);
+      expect(first?.snapshotBytes).toBe(JSON.stringify(snapshot).length);
+      expect((await store.read(KEY, 1))?.snapshot).toEqual(snapshot);
+      const tail = await store.readTail(KEY, 10);
+      expect(tail.map((i) => i.version)).toEqual([2, 1]);
+      expect(tail[1]?.events).toEqual([event]);
+      expect(await store.listKeys()).toEqual([KEY]);
+    });
+
+    it('a version records where its snapshot is and the store reports snapshot sizes', async () => {
+      const first = await store.append(item(1, { snapshot: { n: 1 }, snapshotAt: 1 }));
+      expect(first.snapshotBytes).toBe(JSON.stringify({ n: 1 }).length);
+      const second = await store.append(item(2, { snapshotAt: 1 }));
+      expect(second.snapshotBytes).toBeUndefined();
+      expect(second.bytes).toBeGreaterThan(0);
+      expect((await store.read(KEY, 2))?.snapshotAt).toBe(1);
+      expect((await store.read(KEY, 1))?.snapshotBytes).toBe(JSON.stringify({ n: 1 }).length);
     });
 
     it('a snapshot that compresses under the limit round-trips', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Runner } from '../../shared/core/runner.js';
 import type { CommitNotice } from '../../shared/core/runner.js';
@@ -16,6 +17,8 @@ const msg = (event: Message['event'], at = 1_000 + seq, id = `m${++seq}`): Messa
   at,
   event,
 });
+/** Text gzip cannot shrink much. */
+const noise = (bytes: number) => randomBytes(bytes).toString('base64').slice(0, bytes);
 const apply = (at?: number) => msg({ type: 'Apply', object: counterObject('c1') }, at);
 const add = (amount: number, at?: number) => msg({ type: 'Add', amount }, at);
 
@@ -185,10 +188,48 @@ describe('machine runner', () => {
     expect(head.machine).toEqual({ id: 'counter', version: 2 });
   });
 
-  it('refuses a message too large for one item, records why, and keeps going', async () => {
+  it('spaces the snapshots of a large state by its size, and loads across the gap', async () => {
+    const { runner, store } = setup({ snapshotEvery: 4, snapshotAfterBytes: 1024 });
+    const big = { ...counterObject('c1'), spec: { padding: 'p'.repeat(8_000) } };
+    await runner.handle([msg({ type: 'Apply', object: big })]);
+    for (let i = 1; i <= 300; i++) await runner.handle([add(i)]);
+    const items = await store.readRange(KEY, { from: 1 });
+    const snapshots = items.filter((i) => i.snapshot !== undefined).map((i) => i.version);
+    // The events since a snapshot must weigh as much as the 8 KB state before the next one.
+    const eventBytes = JSON.stringify(items.slice(1).map((i) => i.events)).length;
+    expect(eventBytes).toBeGreaterThan(16_000);
+    expect(snapshots.length).toBeGreaterThan(1);
+    expect(snapshots.length).toBeLessThanOrEqual(1 + Math.ceil(eventBytes / 8_000));
+    expect(items.at(-1)?.snapshotAt).toBe(snapshots.at(-1));
+    // The snapshot is further back than a tail read reaches: a cold runner still loads it.
+    expect(items.length - snapshots.at(-1)!).toBeGreaterThan(4);
+    const cold = new Runner({
+      store,
+      effects: new CollectingOutbox(),
+      kinds: machineRegistry([counterKind]),
+      options: { snapshotEvery: 4 },
+    });
+    const loaded = await cold.load(KEY);
+    expect(loaded.version).toBe(301);
+    expect(loaded.snapshotVersion).toBe(snapshots.at(-1));
+    // Loaded from that snapshot, not by replaying the whole log (which marks the head stale).
+    expect(loaded.snapshotStale).toBe(false);
+    expect(loaded.live.object?.status).toMatchObject({ total: (300 * 301) / 2, adds: 300 });
+  });
+
+  it('stores a message too large for one item in parts and applies it', async () => {
     const { runner, notices } = setup();
     await runner.handle([apply()]);
-    const huge = msg({ type: 'Add', amount: 1, blob: 'y'.repeat(500 * 1024) });
+    const large = msg({ type: 'Add', amount: 5, blob: noise(600 * 1024) });
+    expect(await runner.handle([large])).toEqual({ failed: [] });
+    expect(notices.at(-1)?.outcomes[0]?.rejected).toBeUndefined();
+    expect((await runner.load(KEY)).live.object?.status).toMatchObject({ total: 5, adds: 1 });
+  });
+
+  it('refuses a message over the version size limit, records why, and keeps going', async () => {
+    const { runner, notices } = setup();
+    await runner.handle([apply()]);
+    const huge = msg({ type: 'Add', amount: 1, blob: noise(24 * 1024 * 1024) });
     const small = add(2);
     expect(await runner.handle([huge, small])).toEqual({ failed: [] });
     const outcomes = notices.flatMap((n) => n.outcomes);

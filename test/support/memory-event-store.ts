@@ -2,11 +2,19 @@
  * An in-memory EventStore for domain tests (chaos, runner). It passes the same contract suite as
  * the real adapters, so it cannot drift from them unnoticed.
  */
-import type { EventStore, IndexEntry, VersionItem } from '../../shared/core/ports.js';
-import { ItemTooLargeError, VersionConflictError } from '../../shared/core/ports.js';
+import type {
+  AppendResult,
+  EventStore,
+  IndexEntry,
+  VersionItem,
+} from '../../shared/core/ports.js';
+import { VersionConflictError } from '../../shared/core/ports.js';
 import type { ResourceKey } from '../../shared/core/types.js';
-
-const ITEM_LIMIT = 400 * 1024;
+import {
+  appendResult,
+  decodeVersionItem,
+  encodeVersionItem,
+} from '../../shared/adapters/version-item-codec.js';
 
 export class MemoryEventStore implements EventStore {
   private readonly versions = new Map<ResourceKey, VersionItem[]>();
@@ -39,18 +47,19 @@ export class MemoryEventStore implements EventStore {
     return out;
   }
 
-  async append(item: VersionItem): Promise<void> {
-    const bytes = Buffer.byteLength(JSON.stringify(item));
-    if (bytes > ITEM_LIMIT) throw new ItemTooLargeError(item.key, item.version, bytes, ITEM_LIMIT);
+  async append(item: VersionItem): Promise<AppendResult> {
+    // The real adapters' codec decides sizes and limits, and what a read returns.
+    const encoded = encodeVersionItem(item);
     const all = this.versions.get(item.key) ?? [];
     if (item.version !== all.length + 1) {
       if (item.version <= all.length) throw new VersionConflictError(item.key, item.version);
       throw new Error(`version ${item.version} of ${item.key} leaves a gap after ${all.length}`);
     }
-    all.push(clone(item));
+    all.push(decodeVersionItem(encoded));
     this.versions.set(item.key, all);
     this.stats.appends++;
-    this.stats.bytesAppended += bytes;
+    this.stats.bytesAppended += encoded.bytes;
+    return appendResult(encoded);
   }
 
   async putIndex(entry: IndexEntry): Promise<void> {

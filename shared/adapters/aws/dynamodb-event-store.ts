@@ -1,8 +1,11 @@
 /**
  * The EventStore on DynamoDB, single-table (DESIGN.md "Storage"):
  *   version items  PK = <resource key>       SK = v#<10-digit version>   body (JSON), snap (gzip)
+ *   part items     PK = <resource key>       SK = p#<version>#<id>#<i>   data (gzip slice)
  *   index items    PK = idx#<Kind>           SK = <resource key>         version, entry (JSON)
- * One conditional put per commit and no transactions (dynalite, the local stand-in, has none).
+ * One conditional put per commit and no transactions (dynalite, the local stand-in, has none): a
+ * version too large for one item writes its parts first, named by content, then the version item.
+
  */
 import {
   ConditionalCheckFailedException,
@@ -19,13 +22,19 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { EventStore, IndexEntry, VersionItem } from '../../core/ports.js';
+import type { AppendResult, EventStore, IndexEntry, VersionItem } from '../../core/ports.js';
 import { VersionConflictError } from '../../core/ports.js';
 import type { ResourceKey } from '../../core/types.js';
-import { decodeVersionItem, encodeVersionItem } from '../version-item-codec.js';
-import type { EncodedItem } from '../version-item-codec.js';
+import {
+  appendResult,
+  decodeVersionItem,
+  encodeVersionItem,
+  partsOf,
+} from '../version-item-codec.js';
 
 const versionSk = (version: number) => `v#${String(version).padStart(10, '0')}`;
+const partsPrefix = (version: number, id: string) =>
+  `p#${String(version).padStart(10, '0')}#${id}#`;
 const INDEX_PREFIX = 'idx#';
 
 interface StoredVersion {
@@ -64,7 +73,7 @@ export class DynamoDbEventStore implements EventStore {
     );
     const out: VersionItem[] = [];
     for (const raw of items as unknown as StoredVersion[]) {
-      const item = decode(raw);
+      const item = await this.decode(raw);
       out.push(item);
       if (item.snapshot !== undefined) break;
     }
@@ -79,7 +88,7 @@ export class DynamoDbEventStore implements EventStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? decode(Item as StoredVersion) : undefined;
+    return Item ? this.decode(Item as StoredVersion) : undefined;
   }
 
   async readRange(key: ResourceKey, range: { from: number; to?: number; limit?: number }) {
@@ -95,13 +104,24 @@ export class DynamoDbEventStore implements EventStore {
       },
       range.limit ?? Infinity,
     );
-    return (items as unknown as StoredVersion[]).map(decode);
+    return Promise.all((items as unknown as StoredVersion[]).map((raw) => this.decode(raw)));
   }
 
-  async append(item: VersionItem): Promise<void> {
+  async append(item: VersionItem): Promise<AppendResult> {
     const encoded = encodeVersionItem(item);
     const stored: StoredVersion = { PK: item.key, SK: versionSk(item.version), body: encoded.body };
     if (encoded.snapshot) stored.snap = encoded.snapshot;
+    const prefix = encoded.partsId && partsPrefix(item.version, encoded.partsId);
+    await Promise.all(
+      (encoded.parts ?? []).map((data, i) =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { PK: item.key, SK: `${prefix}${String(i).padStart(4, '0')}`, data },
+          }),
+        ),
+      ),
+    );
     try {
       await this.doc.send(
         new PutCommand({
@@ -115,6 +135,31 @@ export class DynamoDbEventStore implements EventStore {
       if (isConditionalCheckFailed(err)) throw new VersionConflictError(item.key, item.version);
       throw err;
     }
+    return appendResult(encoded);
+  }
+
+  private async decode(raw: StoredVersion): Promise<VersionItem> {
+    const parted = partsOf(raw.body);
+    if (!parted) {
+      return decodeVersionItem(
+        raw.snap ? { body: raw.body, snapshot: Buffer.from(raw.snap) } : raw,
+      );
+    }
+    const version = Number(raw.SK.slice(2));
+    const parts = await this.query(
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': raw.PK, ':p': partsPrefix(version, parted.id) },
+        ScanIndexForward: true,
+      },
+      Infinity,
+    );
+    if (parts.length !== parted.count)
+      throw new Error(`${raw.PK} version ${version}: ${parts.length} of ${parted.count} parts`);
+    return decodeVersionItem({
+      body: raw.body,
+      parts: parts.map((p) => Buffer.from(p['data'] as Uint8Array)),
+    });
   }
 
   async putIndex(entry: IndexEntry): Promise<void> {
@@ -192,12 +237,6 @@ export class DynamoDbEventStore implements EventStore {
     } while (start && out.length < max);
     return out;
   }
-}
-
-function decode(raw: StoredVersion): VersionItem {
-  const encoded: EncodedItem = { body: raw.body };
-  if (raw.snap) encoded.snapshot = Buffer.from(raw.snap);
-  return decodeVersionItem(encoded);
 }
 
 function isConditionalCheckFailed(err: unknown): boolean {

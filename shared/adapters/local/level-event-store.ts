@@ -4,12 +4,17 @@
  * directory: LevelDB locks it), and group commit with fsync for durability.
  */
 import { ClassicLevel } from 'classic-level';
-import type { EventStore, IndexEntry, VersionItem } from '../../core/ports.js';
+import type { AppendResult, EventStore, IndexEntry, VersionItem } from '../../core/ports.js';
 import { VersionConflictError } from '../../core/ports.js';
 import type { ResourceKey } from '../../core/types.js';
 import { GroupCommitter } from './group-commit.js';
 import type { LevelOp } from './group-commit.js';
-import { decodeVersionItem, encodeVersionItem } from '../version-item-codec.js';
+import {
+  appendResult,
+  decodeVersionItem,
+  encodeVersionItem,
+  partsOf,
+} from '../version-item-codec.js';
 
 // NUL separates key parts: it cannot occur in a resource key, so prefixes never collide.
 const SEP = '\u0000';
@@ -17,6 +22,8 @@ const END = '\uffff';
 const versionKey = (key: ResourceKey, version: number) =>
   `v${SEP}${key}${SEP}${String(version).padStart(10, '0')}`;
 const versionPrefix = (key: ResourceKey) => `v${SEP}${key}${SEP}`;
+const partKey = (key: ResourceKey, version: number, id: string, i: number) =>
+  `p${SEP}${key}${SEP}${String(version).padStart(10, '0')}${SEP}${id}${SEP}${String(i).padStart(4, '0')}`;
 const indexKey = (kind: string, key: ResourceKey) => `i${SEP}${kind}${SEP}${key}`;
 const keyMarker = (key: ResourceKey) => `k${SEP}${key}`;
 
@@ -58,7 +65,7 @@ export class LevelEventStore implements EventStore {
       reverse: true,
       limit: maxItems,
     })) {
-      const item = decode(value);
+      const item = await this.decode(value);
       out.push(item);
       if (item.snapshot !== undefined) break;
     }
@@ -67,7 +74,7 @@ export class LevelEventStore implements EventStore {
 
   async read(key: ResourceKey, version: number): Promise<VersionItem | undefined> {
     const value = await this.db.get(versionKey(key, version));
-    return value === undefined ? undefined : decode(value);
+    return value === undefined ? undefined : this.decode(value);
   }
 
   async readRange(key: ResourceKey, range: { from: number; to?: number; limit?: number }) {
@@ -79,11 +86,11 @@ export class LevelEventStore implements EventStore {
         : { lt: versionPrefix(key) + END }),
       limit: range.limit ?? -1,
     });
-    for await (const value of iterator) out.push(decode(value));
+    for await (const value of iterator) out.push(await this.decode(value));
     return out;
   }
 
-  async append(item: VersionItem): Promise<void> {
+  async append(item: VersionItem): Promise<AppendResult> {
     const encoded = encodeVersionItem(item);
     await this.latestVersion(item.key);
     // Read again after the await, and from here to the reservation nothing awaits:
@@ -102,6 +109,14 @@ export class LevelEventStore implements EventStore {
       },
     ];
     if (item.version === 1) ops.push({ type: 'put', key: keyMarker(item.key), value: '' });
+    // Parts go in the same batch as their version: both land or neither does.
+    encoded.parts?.forEach((part, i) =>
+      ops.push({
+        type: 'put',
+        key: partKey(item.key, item.version, encoded.partsId!, i),
+        value: part.toString('base64'),
+      }),
+    );
     try {
       await this.committer.write(ops);
     } catch (err) {
@@ -109,6 +124,24 @@ export class LevelEventStore implements EventStore {
       this.latest.delete(item.key);
       throw err;
     }
+    return appendResult(encoded);
+  }
+
+  private async decode(value: string): Promise<VersionItem> {
+    const { b, s } = JSON.parse(value) as { b: string; s?: string };
+    const parted = partsOf(b);
+    if (!parted) {
+      return decodeVersionItem(
+        s === undefined ? { body: b } : { body: b, snapshot: Buffer.from(s, 'base64') },
+      );
+    }
+    const { key, version } = JSON.parse(b) as { key: ResourceKey; version: number };
+    const parts = await this.db.getMany(
+      Array.from({ length: parted.count }, (_, i) => partKey(key, version, parted.id, i)),
+    );
+    if (parts.some((p) => p === undefined))
+      throw new Error(`${key} version ${version}: a part of the stored version is missing`);
+    return decodeVersionItem({ body: b, parts: parts.map((p) => Buffer.from(p!, 'base64')) });
   }
 
   private async latestVersion(key: ResourceKey): Promise<number> {
@@ -181,11 +214,4 @@ export class LevelEventStore implements EventStore {
     }
     return out;
   }
-}
-
-function decode(value: string): VersionItem {
-  const { b, s } = JSON.parse(value) as { b: string; s?: string };
-  return decodeVersionItem(
-    s === undefined ? { body: b } : { body: b, snapshot: Buffer.from(s, 'base64') },
-  );
 }
