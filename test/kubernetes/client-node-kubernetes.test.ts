@@ -24,6 +24,14 @@ beforeAll(async () => {
 });
 afterAll(async () => sim.stop());
 
+it('keeps connections alive across requests (client-node alone opens one per request)', async () => {
+  await k8s.apply(configMap('keepalive', { a: '1' }));
+  const before = sim.connections;
+  for (let i = 0; i < 20; i++)
+    await k8s.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'keepalive' });
+  expect(sim.connections - before).toBeLessThanOrEqual(1);
+});
+
 const configMap = (
   name: string,
   data: Record<string, string>,

@@ -4,6 +4,9 @@
  * stay plain JSON: the library's typed models would drop fields they do not know and turn
  * timestamps into Dates, which a diff must never see.
  */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../core/objects.js';
@@ -43,6 +46,33 @@ interface RawResponse {
   text: string;
 }
 
+/**
+ * client-node makes a new Agent without keep-alive for every request: a TCP connect (and a TLS
+ * handshake against EKS) per call. Requests go through one keep-alive agent per distinct set of
+ * TLS options instead; tokens travel in headers, so rotating them keeps the pool.
+ */
+const agents = new Map<string, http.Agent>();
+const MAX_AGENTS = 32;
+
+function pooledAgent(agent: unknown): unknown {
+  // Proxy agents (subclasses) keep their own behaviour.
+  const ctor = (agent as { constructor?: unknown } | undefined)?.constructor;
+  if (ctor !== http.Agent && ctor !== https.Agent) return agent;
+  const options = (agent as http.Agent & { options: Record<string, unknown> }).options;
+  const tls = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'];
+  const id = createHash('sha256')
+    .update(JSON.stringify([ctor === https.Agent, ...tls.map((k) => options[k] ?? null)]))
+    .digest('base64');
+  let pooled = agents.get(id);
+  if (!pooled) {
+    if (agents.size >= MAX_AGENTS) agents.delete(agents.keys().next().value as string);
+    const keepAlive = { ...options, keepAlive: true };
+    pooled = ctor === https.Agent ? new https.Agent(keepAlive) : new http.Agent(keepAlive);
+    agents.set(id, pooled);
+  }
+  return pooled;
+}
+
 /** Reaches the library's configured transport with our own paths and bodies. */
 class RawApi extends KubernetesObjectApi {
   /** The library's discovery, cached per group/version. */
@@ -60,6 +90,7 @@ class RawApi extends KubernetesObjectApi {
     if (request.body !== undefined) ctx.setBody(request.body);
     const auth = this.configuration.authMethods.default;
     if (auth?.applySecurityAuthentication) await auth.applySecurityAuthentication(ctx);
+    ctx.setAgent(pooledAgent(ctx.getAgent()) as Parameters<typeof ctx.setAgent>[0]);
     const response = await this.configuration.httpApi.send(ctx).toPromise();
     return {
       status: response.httpStatusCode,

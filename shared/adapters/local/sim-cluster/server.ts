@@ -57,6 +57,8 @@ export interface SimCluster {
     impersonate?: string;
     authorization?: string;
   }[];
+  /** TCP connections accepted so far (clients are expected to keep them alive). */
+  readonly connections: number;
   writeKubeconfig(path: string, options?: { context?: string }): Promise<void>;
   /** The simulated kubelet, ReplicaSet and Deployment controllers (tick() runs one pass). */
   controllers: Controllers;
@@ -127,11 +129,16 @@ export async function startSimCluster(
       sendStatus(res, new ApiError(500, 'InternalError', String(err)));
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    get connections() {
+      return connections;
+    },
     faults: {
       add: (rule) => faults.push({ ...rule, used: 0 }),
       clear: () => void faults.splice(0),
