@@ -91,7 +91,7 @@ export async function runWorkflows(
       }
     }
     if (templates.length) await runtime.submit(templates);
-    const submitted: { key: string; name: string }[] = [];
+    const finishing: Promise<WorkflowObject>[] = [];
     for (const wf of workflows) {
       const errors = lintObject(wf, library)
         .filter((i) => i.severity === 'error')
@@ -107,11 +107,13 @@ export async function runWorkflows(
       wf.metadata.namespace ??= 'default';
       overrideParameters(wf, options.parameters);
       const message = applyMessage(runtime.newMessageId(), wf, runtime.clock.now());
-      submitted.push({ key: message.key, name });
       await runtime.submit([message]);
       options.progress(`${name}: submitted`);
+      // Watched from now on, not once all are submitted: a short one may end (and a ttlStrategy
+      // delete it) while later ones are still being submitted.
+      finishing.push(watch(runtime, message.key, name, options));
     }
-    const finals = await Promise.all(submitted.map((s) => watch(runtime, s.key, s.name, options)));
+    const finals = await Promise.all(finishing);
     if (options.inspect) await options.inspect(embedded);
     return { workflows: finals, rejected };
   } finally {
@@ -167,20 +169,34 @@ async function watch(
 ): Promise<WorkflowObject> {
   const started = Date.now();
   let last = '';
-  for (;;) {
-    const { object } = await runtime.get(key);
-    const wf = object as unknown as WorkflowObject;
-    const status = (wf?.status ?? {}) as { phase?: string; progress?: string; message?: string };
-    const line = `${name}: ${status.phase || 'Pending'} ${status.progress ?? ''}${status.message ? ` (${status.message})` : ''}`;
-    if (line !== last) {
-      options.progress(line);
-      last = line;
+  // The commit that ends the workflow is caught as it lands: a ttlStrategy may delete the
+  // Workflow seconds later, before a poll of a busy runtime comes round.
+  let ended: WorkflowObject | undefined;
+  const stopListening = runtime.onCommit((notice) => {
+    const phase = (notice.object?.['status'] as { phase?: string } | undefined)?.phase ?? '';
+    if (notice.key !== key || ended || !isWorkflowDone(phase as '')) return;
+    ended = notice.object as unknown as WorkflowObject;
+    void runtime.get(key).then(({ object }) => {
+      if (object) ended = object as unknown as WorkflowObject;
+    });
+  });
+  try {
+    for (;;) {
+      const wf = ((await runtime.get(key)).object ?? ended) as WorkflowObject | undefined;
+      const status = (wf?.status ?? {}) as { phase?: string; progress?: string; message?: string };
+      const line = `${name}: ${status.phase || 'Pending'} ${status.progress ?? ''}${status.message ? ` (${status.message})` : ''}`;
+      if (line !== last) {
+        options.progress(line);
+        last = line;
+      }
+      if (wf && isWorkflowDone((status.phase ?? '') as '')) return ended ?? wf;
+      if (Date.now() - started > options.timeoutMs) {
+        options.progress(`${name}: timed out after ${Math.round(options.timeoutMs / 1000)} s`);
+        return wf as WorkflowObject;
+      }
+      await new Promise((ok) => setTimeout(ok, 50));
     }
-    if (isWorkflowDone((status.phase ?? '') as '')) return wf;
-    if (Date.now() - started > options.timeoutMs) {
-      options.progress(`${name}: timed out after ${Math.round(options.timeoutMs / 1000)} s`);
-      return wf;
-    }
-    await new Promise((ok) => setTimeout(ok, 50));
+  } finally {
+    stopListening();
   }
 }

@@ -43,6 +43,13 @@ export interface ProxyResponse {
   body: string;
 }
 
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** A running watch: it re-establishes itself when the server ends it, until stopped. */
+export interface WatchHandle {
+  stop(): void;
+}
+
 export interface Kubernetes {
   /** Server-side apply, field manager `argo-serverless` unless told otherwise. */
   apply(
@@ -71,6 +78,16 @@ export interface Kubernetes {
     options?: CallOptions & { container?: string; tailLines?: number },
   ): Promise<string>;
   discover(apiVersion: string, kind: string): Promise<ResourceInfo>;
+  /**
+   * Streams changes of one kind (a hint to act sooner, never the only way to learn of a change:
+   * events are lost while a watch reconnects). Optional: adapters without streams leave it out.
+   */
+  watch?(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+  ): Promise<WatchHandle>;
   /** A request to an in-cluster Service through the API server's service proxy. */
   proxy(
     service: { namespace: string; name: string; port: number | string },

@@ -86,6 +86,8 @@ class Operation {
   ) {
     state.status.nodes ??= {};
     state.settled ??= {};
+    state.dagFrontier ??= {};
+    state.dagFailed ??= {};
     this.nodes = state.status.nodes;
     this.nowIso = isoTime(now);
   }
@@ -1309,7 +1311,8 @@ class Operation {
   ): NodeStatus {
     if (isFulfilled(node.phase)) return node;
     const tasks = template.dag?.tasks ?? [];
-    const { byName, logic, leaves } = dagShape(tasks);
+    const shape = dagShape(tasks);
+    const { byName, logic, leaves } = shape;
     const targets = template.dag?.target
       ? template.dag.target.split(/\s+/).filter(Boolean)
       : leaves;
@@ -1324,7 +1327,7 @@ class Operation {
       failFast: template.dag?.failFast !== false && template.failFast !== false,
       local,
     };
-    for (const target of targets) this.executeDagTask(ctx, target);
+    this.walkDagFrontier(ctx, shape, targets);
     // A task still running after this pass means the DAG is running: Argo's walk below would
     // stop at it too. Only the tasks this pass visited (the frontier) can be running.
     for (const visited of ctx.visited) {
@@ -1400,6 +1403,53 @@ class Operation {
       stack.push(...(ctx.logic.get(d)?.dependencies ?? []));
     }
     return [...seen];
+  }
+
+  /**
+   * Argo walks a DAG back from its targets on every pass; that costs the whole DAG each time (a
+   * 100,000-task chain would be quadratic). The same decisions are taken here from the frontier,
+   * kept between passes: the unsettled tasks whose dependencies have all started (a task can
+   * only start once they are fulfilled, so no other task can change). A task that starts opens
+   * its dependents; a task that settles leaves, and its failure is remembered for failFast.
+   */
+  private walkDagFrontier(ctx: DagContext, shape: DagShape, targets: string[]): void {
+    const dagId = ctx.node.id;
+    const settled = (this.state.settled[dagId] ??= {});
+    const relevant = relevantTasks(shape, targets);
+    const frontier = (this.state.dagFrontier[dagId] ??= this.initialFrontier(ctx, relevant));
+    const failed = (this.state.dagFailed[dagId] ??= {});
+    const started = (name: string) => Boolean(this.node(`${ctx.nodeName}.${name}`));
+    const work = Object.keys(frontier);
+    for (let i = 0; i < work.length; i++) {
+      const name = work[i]!;
+      this.executeDagTask(ctx, name);
+      if (frontier[name] === 1 && (settled[name] || started(name))) {
+        frontier[name] = 2;
+        for (const d of shape.dependents.get(name) ?? []) {
+          if (frontier[d] || settled[d] || !relevant.has(d)) continue;
+          if (ctx.logic.get(d)!.dependencies.every(started)) {
+            frontier[d] = 1;
+            work.push(d);
+          }
+        }
+      }
+      if (settled[name]) {
+        delete frontier[name];
+        const n = this.node(`${ctx.nodeName}.${name}`);
+        if (n && isFailedOrError(n.phase)) failed[name] = 1;
+      }
+    }
+  }
+
+  /** The frontier of a DAG met for the first time (or from a snapshot that predates it). */
+  private initialFrontier(ctx: DagContext, relevant: Set<string>): Record<string, 1 | 2> {
+    const settled = this.state.settled[ctx.node.id] ?? {};
+    const started = (name: string) => Boolean(this.node(`${ctx.nodeName}.${name}`));
+    const frontier: Record<string, 1 | 2> = {};
+    for (const name of relevant) {
+      if (!settled[name] && ctx.logic.get(name)!.dependencies.every(started)) frontier[name] = 1;
+    }
+    return frontier;
   }
 
   private executeDagTask(ctx: DagContext, name: string): void {
@@ -1618,7 +1668,14 @@ class Operation {
   }
 
   private findDagFailure(ctx: DagContext): boolean {
-    for (const [name, task] of ctx.byName) {
+    // Only started tasks can have failed: the frontier's, and the settled ones remembered.
+    const candidates = new Set([
+      ...Object.keys(this.state.dagFrontier[ctx.node.id] ?? {}),
+      ...Object.keys(this.state.dagFailed[ctx.node.id] ?? {}),
+    ]);
+    for (const name of candidates) {
+      const task = ctx.byName.get(name);
+      if (!task) continue;
       const n = this.node(`${ctx.nodeName}.${name}`);
       if (
         n &&
@@ -1842,25 +1899,49 @@ function rememberExpansion(key: string, resolved: DAGTask, expanded: DAGTask[]):
   if (expansions.size > 2_000) expansions.delete(expansions.keys().next().value as string);
 }
 
-/** A DAG's tasks by name, their dependencies and its leaves: derived once per template. */
-const dagShapes = new WeakMap<
-  DAGTask[],
-  {
-    byName: Map<string, DAGTask>;
-    logic: Map<string, ReturnType<typeof dependsLogic>>;
-    leaves: string[];
-  }
->();
+/** A DAG's tasks by name, their dependencies, dependents and leaves. */
+interface DagShape {
+  byName: Map<string, DAGTask>;
+  logic: Map<string, ReturnType<typeof dependsLogic>>;
+  dependents: Map<string, string[]>;
+  leaves: string[];
+  /** Tasks the targets need (themselves and their ancestors), by target list. */
+  relevant: Map<string, Set<string>>;
+}
 
-function dagShape(tasks: DAGTask[]) {
+/** Derived once per template. */
+const dagShapes = new WeakMap<DAGTask[], DagShape>();
+
+function dagShape(tasks: DAGTask[]): DagShape {
   let shape = dagShapes.get(tasks);
   if (!shape) {
     const byName = new Map(tasks.map((t) => [t.name, t]));
     const logic = new Map(tasks.map((t) => [t.name, dependsLogic(t, byName)]));
-    shape = { byName, logic, leaves: leafTasks(tasks, logic) };
+    const dependents = new Map<string, string[]>();
+    for (const [name, l] of logic) {
+      for (const d of l.dependencies) dependents.set(d, [...(dependents.get(d) ?? []), name]);
+    }
+    shape = { byName, logic, dependents, leaves: leafTasks(tasks, logic), relevant: new Map() };
     dagShapes.set(tasks, shape);
   }
   return shape;
+}
+
+function relevantTasks(shape: DagShape, targets: string[]): Set<string> {
+  const id = targets.join(' ');
+  let relevant = shape.relevant.get(id);
+  if (!relevant) {
+    relevant = new Set();
+    const stack = targets.filter((t) => shape.byName.has(t));
+    while (stack.length) {
+      const name = stack.pop()!;
+      if (relevant.has(name)) continue;
+      relevant.add(name);
+      stack.push(...(shape.logic.get(name)?.dependencies ?? []));
+    }
+    shape.relevant.set(id, relevant);
+  }
+  return relevant;
 }
 
 function leafTasks(

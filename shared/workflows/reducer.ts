@@ -69,6 +69,7 @@ export type WorkflowEvent =
   | { type: 'ObjectApplied'; at: number; object: KubeObject }
   | { type: 'ObjectDeleting' | 'ObjectDeleted'; at: number }
   | { type: 'Resume'; at: number; nodeFieldSelector?: string; outputs?: Record<string, string> }
+  | { type: 'PodsChanged'; at: number }
   | { type: string; at: number; [k: string]: unknown };
 
 export function initialState(
@@ -107,6 +108,8 @@ export function initialState(
     pending: {},
     requestSeq: 0,
     settled: {},
+    dagFrontier: {},
+    dagFailed: {},
   };
 }
 
@@ -173,6 +176,20 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
         return effects;
       }
       break;
+    }
+    case 'PodsChanged': {
+      // A watch saw one of our pods change: poll now rather than when the backoff timer fires.
+      const timer = state.timers['poll'];
+      if (state.activePods === 0 || !timer) return effects;
+      if (timer.fired) {
+        // A poll is in flight and may have listed the pods before this change: poll again.
+        state.pollAgain = true;
+        return effects;
+      }
+      // The armed timer is spent: when it fires it is ignored, and the poll's report re-arms.
+      timer.fired = true;
+      pollNow(state, effects);
+      return effects;
     }
     case 'ObjectApplied': {
       const spec = ((event as { object: KubeObject }).object['spec'] ?? {}) as WorkflowSpec;
@@ -451,7 +468,10 @@ function handleReport(
       labelEnded(state, effects);
       state.pollBackoffMs =
         changed || polled.more ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
-      armPoll(state, at, effects);
+      if (state.pollAgain) {
+        delete state.pollAgain;
+        pollNow(state, effects);
+      } else armPoll(state, at, effects);
       return changed;
     }
     case WorkflowEffects.CreatePod: {

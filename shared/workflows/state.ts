@@ -67,12 +67,20 @@ export interface WorkflowState {
   timers: Record<string, { generation: number; fireAt: number; fired?: boolean }>;
   /** Current poll backoff (ms). */
   pollBackoffMs: number;
+  /** A pod changed while a poll was in flight: poll again as soon as its report arrives. */
+  pollAgain?: boolean;
   /** Resource-template and other effects awaiting their report, by effect-request tag. */
   pending: Record<string, { nodeId: string; kind: string; input?: Json; backoffMs?: number }>;
   /** Monotonic counter for request tags. */
   requestSeq: number;
   /** Per DAG node: its tasks that are fulfilled for good (see the operator's DAG walk). */
   settled: Record<string, Record<string, 1>>;
+  /**
+   * Per DAG node: its frontier, the unsettled tasks whose dependencies have all started (2 once
+   * the task's own dependents were considered), and its settled tasks that failed.
+   */
+  dagFrontier: Record<string, Record<string, 1 | 2>>;
+  dagFailed: Record<string, Record<string, 1>>;
 }
 
 /** Records that a pod ended (or was given up on): it is no longer polled. Idempotent. */

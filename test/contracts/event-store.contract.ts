@@ -9,7 +9,9 @@ import { ItemTooLargeError, VersionConflictError } from '../../shared/core/ports
 
 /** Random text that gzip cannot shrink much. */
 function noise(bytes: number): string {
-  return randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
+  return randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString('base64')
+    .slice(0, bytes);
 }
 
 export type StoreFactory = () => Promise<{ store: EventStore; close(): Promise<void> }>;

@@ -32,6 +32,31 @@ it('keeps connections alive across requests (client-node alone opens one per req
   expect(sim.connections - before).toBeLessThanOrEqual(1);
 });
 
+it('watches a kind by label: added, modified, deleted, and nothing after stop', async () => {
+  const seen: string[] = [];
+  const handle = await k8s.watch(
+    'v1',
+    'ConfigMap',
+    { namespace: 'default', labelSelector: 'watched=yes' },
+    (type, o) =>
+      seen.push(`${type} ${o.metadata.name} ${(o as { data?: { v?: string } }).data?.v}`),
+  );
+  await k8s.create(configMap('w1', { v: '1' }, { labels: { watched: 'yes' } }));
+  await k8s.create(configMap('unwatched', { v: '1' }));
+  await k8s.patch(
+    { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'w1' },
+    { data: { v: '2' } },
+    'merge',
+  );
+  await k8s.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'w1' });
+  await expect.poll(() => seen.length).toBe(3);
+  expect(seen).toEqual(['ADDED w1 1', 'MODIFIED w1 2', 'DELETED w1 2']);
+  handle.stop();
+  await k8s.create(configMap('w2', { v: '1' }, { labels: { watched: 'yes' } }));
+  await new Promise((r) => setTimeout(r, 200));
+  expect(seen).toHaveLength(3);
+});
+
 const configMap = (
   name: string,
   data: Record<string, string>,

@@ -2,12 +2,7 @@
  * An in-memory EventStore for domain tests (chaos, runner). It passes the same contract suite as
  * the real adapters, so it cannot drift from them unnoticed.
  */
-import type {
-  AppendResult,
-  EventStore,
-  IndexEntry,
-  VersionItem,
-} from '../../shared/core/ports.js';
+import type { AppendResult, EventStore, IndexEntry, VersionItem } from '../../shared/core/ports.js';
 import { VersionConflictError } from '../../shared/core/ports.js';
 import type { ResourceKey } from '../../shared/core/types.js';
 import {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesObjectApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../core/objects.js';
 import type {
@@ -20,6 +20,8 @@ import type {
   PropagationPolicy,
   ProxyResponse,
   ResourceInfo,
+  WatchEventType,
+  WatchHandle,
 } from '../../core/kubernetes.js';
 import { KubernetesError } from '../../core/kubernetes.js';
 
@@ -103,7 +105,7 @@ class RawApi extends KubernetesObjectApi {
 export class ClientNodeKubernetes implements Kubernetes {
   private readonly api: RawApi;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(private readonly kubeConfig: KubeConfig) {
     this.api = kubeConfig.makeApiClient(RawApi);
   }
 
@@ -164,6 +166,40 @@ export class ClientNodeKubernetes implements Kubernetes {
       if (err instanceof KubernetesError && err.code === 'NotFound') return undefined;
       throw err;
     }
+  }
+
+  async watch(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+  ): Promise<WatchHandle> {
+    const path = await this.collectionPath(apiVersion, kind, options.namespace);
+    const watch = new Watch(this.kubeConfig);
+    let stopped = false;
+    let current: AbortController | undefined;
+    const start = async (): Promise<void> => {
+      if (stopped) return;
+      current = await watch.watch(
+        path,
+        { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+        (type, object: KubeObject) => {
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')
+            onEvent(type, { ...object, apiVersion, kind });
+        },
+        // The server ends watches (timeouts, restarts): start again, after a pause on errors.
+        (err: unknown) => {
+          if (!stopped) setTimeout(() => void start().catch(() => undefined), err ? 1_000 : 0);
+        },
+      );
+    };
+    await start();
+    return {
+      stop: () => {
+        stopped = true;
+        current?.abort();
+      },
+    };
   }
 
   async list(apiVersion: string, kind: string, options: ListOptions = {}): Promise<KubeObject[]> {

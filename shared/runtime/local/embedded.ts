@@ -14,6 +14,8 @@ import { kindMachines, subsystemEffectHandlers } from '../registry.js';
 import { LocalRuntime } from './runtime.js';
 import type { Durability } from './runtime.js';
 import { connectHomeCluster } from './home-cluster.js';
+import type { Kubernetes } from '../../core/kubernetes.js';
+import { podChangeHint, WATCHED_PODS_SELECTOR } from '../../workflows/pod-watch.js';
 import type { HomeCluster } from './home-cluster.js';
 
 export interface EmbeddedOptions {
@@ -60,12 +62,30 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         },
       }),
   });
+  const podWatch = cluster.simulated ? await watchWorkflowPods(cluster.kubernetes, runtime) : null;
   return {
     runtime,
     cluster,
     async stop() {
+      podWatch?.stop();
       await runtime.stop();
       await cluster.stop();
     },
   };
+}
+
+/**
+ * On the simulated cluster a watch tells workflows when their pods change, so they poll at once
+ * instead of on their backoff timer (which still runs: a hint lost in a reconnect costs a wait).
+ * Hints go only to workflows that exist, so stray pods never start a log.
+ */
+async function watchWorkflowPods(kubernetes: Kubernetes, runtime: LocalRuntime) {
+  if (!kubernetes.watch) return null;
+  return kubernetes.watch('v1', 'Pod', { labelSelector: WATCHED_PODS_SELECTOR }, (type, pod) => {
+    const hint = podChangeHint(type, pod, runtime.clock.now());
+    if (!hint) return;
+    void (async () => {
+      if ((await runtime.get(hint.key)).object) await runtime.submit([hint], { waitMs: 0 });
+    })().catch(() => undefined);
+  });
 }
