@@ -325,7 +325,11 @@ export class Runner {
   }
 
   private partition(head: LoadedResource, messages: Message[]) {
-    const applied = new Map(head.live.applied.map((a) => [a.id, a.version]));
+    // One pass over the remembered ids (thousands) for the few ids of a batch, not a map of them
+    // all per commit.
+    const incoming = new Set(messages.map((m) => m.id));
+    const applied = new Map<string, number>();
+    for (const a of head.live.applied) if (incoming.has(a.id)) applied.set(a.id, a.version);
     const duplicates: { message: Message; version: number }[] = [];
     const fresh: Message[] = [];
     const seen = new Set<string>();

@@ -23,7 +23,15 @@ import type {
 } from './nodes.js';
 import { isFailedOrError, isFulfilled, isoTime, nodeId, podName } from './nodes.js';
 import type { WorkflowState, WorkflowStatus } from './state.js';
-import { armTimer, podEnded, recordGlobalArtifact, recordGlobalParameter } from './state.js';
+import {
+  armTimer,
+  podEnded,
+  progressCounts,
+  putNode,
+  recordGlobalArtifact,
+  recordGlobalParameter,
+  setNodePhase,
+} from './state.js';
 import type {
   Artifact,
   DAGTask,
@@ -174,7 +182,7 @@ class Operation {
     const stop: string[] = [];
     for (const node of Object.values(this.nodes)) {
       if (isFulfilled(node.phase)) continue;
-      node.phase = 'Failed';
+      setNodePhase(this.state, node, 'Failed');
       node.message = message;
       node.finishedAt = this.nowIso;
       const pod = this.state.pods[node.id];
@@ -197,14 +205,7 @@ class Operation {
   }
 
   private updateProgress(): void {
-    let done = 0;
-    let total = 0;
-    for (const node of Object.values(this.nodes)) {
-      if (node.type !== 'Pod' && node.type !== 'Container') continue;
-      total++;
-      if (node.phase === 'Succeeded' || node.phase === 'Skipped' || node.phase === 'Omitted')
-        done++;
-    }
+    const { done, total } = progressCounts(this.state);
     this.state.status.progress = `${done}/${total}`;
   }
 
@@ -514,13 +515,13 @@ class Operation {
     if (opts.message) node.message = opts.message;
     if (isFulfilled(phase)) node.finishedAt = this.nowIso;
     if (type === 'Pod') node.progress = '0/1';
-    this.nodes[id] = node;
+    putNode(this.state, node);
     return node;
   }
 
   private markPhase(node: NodeStatus, phase: NodePhase, message?: string): NodeStatus {
     if (node.phase !== phase) {
-      node.phase = phase;
+      setNodePhase(this.state, node, phase);
       if (isFulfilled(phase)) {
         node.finishedAt = this.nowIso;
         if (node.type === 'Pod') node.progress = phase === 'Succeeded' ? '1/1' : '0/1';

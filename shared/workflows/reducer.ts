@@ -12,7 +12,13 @@ import { isFulfilled, isoTime } from './nodes.js';
 import { isWorkflowDone, operate } from './operator.js';
 import type { OperatorAction } from './operator.js';
 import type { Library, PodRecord, WorkflowState } from './state.js';
-import { armTimer, podEnded, recordGlobalArtifact, recordGlobalParameter } from './state.js';
+import {
+  armTimer,
+  podEnded,
+  recordGlobalArtifact,
+  recordGlobalParameter,
+  setNodePhase,
+} from './state.js';
 import { CRON_LABEL } from './cron-machine.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
@@ -309,7 +315,7 @@ function toEffects(state: WorkflowState, action: OperatorAction): EffectRequest[
         if (record) podEnded(state, record);
         const node = state.status.nodes?.[action.nodeId];
         if (node) {
-          node.phase = 'Error';
+          setNodePhase(state, node, 'Error');
           node.message = (err as Error).message;
           node.finishedAt = node.startedAt;
         }
@@ -483,7 +489,7 @@ function handleReport(
       podEnded(state, record);
       const node = state.status.nodes?.[record.nodeId];
       if (node && !isFulfilled(node.phase)) {
-        node.phase = 'Error';
+        setNodePhase(state, node, 'Error');
         node.message = reason!;
         node.finishedAt = isoTime(at);
       }
@@ -512,7 +518,7 @@ function handleReport(
       delete state.pending[tag];
       const node = state.status.nodes?.[pending.nodeId];
       if (!node || isFulfilled(node.phase)) return false;
-      node.phase = failed ? 'Error' : (r.phase ?? 'Succeeded');
+      setNodePhase(state, node, failed ? 'Error' : (r.phase ?? 'Succeeded'));
       if (failed || r.message) node.message = failed ? reason! : r.message!;
       node.finishedAt = isoTime(at);
       if (r.outputs?.parameters && Object.keys(r.outputs.parameters).length)
@@ -540,13 +546,13 @@ function applyObservation(state: WorkflowState, o: PodObservation, at: number): 
   if (o.hostNodeName) node.hostNodeName = o.hostNodeName;
   if (o.phase === 'Pending' || o.phase === 'Running') {
     if (node.phase === o.phase) return false;
-    node.phase = o.phase;
+    setNodePhase(state, node, o.phase);
     return true;
   }
   podEnded(state, record);
   node.finishedAt = o.finishedAt ?? isoTime(at);
   if (o.phase === 'Missing') {
-    node.phase = 'Error';
+    setNodePhase(state, node, 'Error');
     node.message = 'pod deleted';
     node.progress = '0/1';
     return true;
@@ -594,11 +600,11 @@ function applyObservation(state: WorkflowState, o: PodObservation, at: number): 
   }
   if (Object.keys(outputs).length) node.outputs = outputs;
   if (o.phase === 'Succeeded' && !outputsError) {
-    node.phase = 'Succeeded';
+    setNodePhase(state, node, 'Succeeded');
     node.progress = '1/1';
     delete node.message;
   } else {
-    node.phase = o.phase === 'Succeeded' ? 'Error' : 'Failed';
+    setNodePhase(state, node, o.phase === 'Succeeded' ? 'Error' : 'Failed');
     node.message =
       outputsError && o.phase === 'Succeeded'
         ? outputsError
@@ -660,7 +666,7 @@ function shutdown(
     podEnded(state, p);
     const node = state.status.nodes?.[p.nodeId];
     if (node && !isFulfilled(node.phase)) {
-      node.phase = 'Failed';
+      setNodePhase(state, node, 'Failed');
       node.message = `workflow shutdown with strategy:  ${strategy}`;
       node.finishedAt = isoTime(at);
     }
@@ -668,7 +674,7 @@ function shutdown(
   if (stop.length) effects.push(...deletePodsOf(stop, state.namespace));
   for (const node of Object.values(state.status.nodes ?? {})) {
     if (node.type === 'Suspend' && !isFulfilled(node.phase)) {
-      node.phase = 'Failed';
+      setNodePhase(state, node, 'Failed');
       node.message = `workflow shutdown with strategy:  ${strategy}`;
       node.finishedAt = isoTime(at);
     }
@@ -690,7 +696,7 @@ function resumeSuspendNodes(
       value: outputs?.[p.name] ?? scalarString(p.valueFrom?.default) ?? scalarString(p.value) ?? '',
     }));
     if (params.length) node.outputs = { parameters: params };
-    node.phase = 'Succeeded';
+    setNodePhase(state, node, 'Succeeded');
     node.finishedAt = isoTime(at);
   }
 }

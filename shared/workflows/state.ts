@@ -81,6 +81,8 @@ export interface WorkflowState {
    */
   dagFrontier: Record<string, Record<string, 1 | 2>>;
   dagFailed: Record<string, Record<string, 1>>;
+  /** Pod nodes, and those done, for `progress` (kept as phases change; counted once if absent). */
+  progressCounts?: { total: number; done: number };
 }
 
 /** Records that a pod ended (or was given up on): it is no longer polled. Idempotent. */
@@ -122,4 +124,46 @@ export function armTimer(state: WorkflowState, timerId: string, fireAt: number):
   const generation = (state.timers[timerId]?.generation ?? 0) + 1;
   state.timers[timerId] = { generation, fireAt };
   return { kind: CoreEffects.SetTimer, input: { timerId, generation, fireAt } };
+}
+
+const countsForProgress = (node: NodeStatus) => node.type === 'Pod' || node.type === 'Container';
+const doneForProgress = (phase: string) =>
+  phase === 'Succeeded' || phase === 'Skipped' || phase === 'Omitted';
+
+/** Argo's `progress` counts: pods done of pods. Kept as nodes change, not recounted per event. */
+export function progressCounts(state: WorkflowState): { total: number; done: number } {
+  if (!state.progressCounts) {
+    const counts = { total: 0, done: 0 };
+    for (const node of Object.values(state.status.nodes ?? {})) {
+      if (!countsForProgress(node)) continue;
+      counts.total++;
+      if (doneForProgress(node.phase)) counts.done++;
+    }
+    state.progressCounts = counts;
+  }
+  return state.progressCounts;
+}
+
+/** Every node phase change goes through here, so `progress` stays right without a recount. */
+export function setNodePhase(state: WorkflowState, node: NodeStatus, phase: NodeStatus['phase']) {
+  if (countsForProgress(node)) {
+    progressCounts(state).done += Number(doneForProgress(phase)) - Number(doneForProgress(node.phase));
+  }
+  node.phase = phase;
+}
+
+/** Adds (or replaces) a node in `status.nodes`. */
+export function putNode(state: WorkflowState, node: NodeStatus): void {
+  const nodes = (state.status.nodes ??= {});
+  const counts = progressCounts(state);
+  const previous = nodes[node.id];
+  if (previous && countsForProgress(previous)) {
+    counts.total--;
+    counts.done -= Number(doneForProgress(previous.phase));
+  }
+  nodes[node.id] = node;
+  if (countsForProgress(node)) {
+    counts.total++;
+    counts.done += Number(doneForProgress(node.phase));
+  }
 }
