@@ -474,9 +474,35 @@ export class Runner {
       key,
       ...ref,
       version,
-      object: object as unknown as PersistedResource['object'] & Json,
+      object: (object && indexedObject(object)) as unknown as PersistedResource['object'] & Json,
     } as Parameters<EventStore['putIndex']>[0]);
   }
+}
+
+/** A spec larger than this is left out of index entries (GET reads the whole object). */
+export const INDEX_SPEC_LIMIT = 64 * 1024;
+export const SPEC_OMITTED_ANNOTATION = 'argo-serverless.dev/spec-omitted';
+const specSizes = new WeakMap<object, number>();
+
+/**
+ * The object as list queries show it. The index is rewritten on every change of the object (a
+ * workflow's status on each step), so a large spec (a 100,000-task DAG written out) would be
+ * copied each time and overflow an index item: it is left out, with an annotation saying so.
+ */
+function indexedObject(object: KubeObject): KubeObject {
+  const spec = object['spec'];
+  if (!spec || typeof spec !== 'object') return object;
+  // Objects are copy-on-write: an unchanged spec is the same object, measured once.
+  let bytes = specSizes.get(spec);
+  if (bytes === undefined) {
+    bytes = JSON.stringify(spec).length;
+    specSizes.set(spec, bytes);
+  }
+  if (bytes <= INDEX_SPEC_LIMIT) return object;
+  const { spec: _omitted, ...rest } = object;
+  const annotations = { ...(rest.metadata.annotations as Record<string, string> | undefined) };
+  annotations[SPEC_OMITTED_ANNOTATION] = `${bytes} bytes; GET the object for its spec`;
+  return { ...rest, metadata: { ...rest.metadata, annotations } } as KubeObject;
 }
 
 /** The bookkeeping of a head after `item` was appended to it. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Runner } from '../../shared/core/runner.js';
+import { INDEX_SPEC_LIMIT, Runner, SPEC_OMITTED_ANNOTATION } from '../../shared/core/runner.js';
 import type { CommitNotice } from '../../shared/core/runner.js';
 import { machineRegistry } from '../../shared/core/machines.js';
 import type { Effect, Message } from '../../shared/core/types.js';
@@ -215,6 +215,20 @@ describe('machine runner', () => {
     // Loaded from that snapshot, not by replaying the whole log (which marks the head stale).
     expect(loaded.snapshotStale).toBe(false);
     expect(loaded.live.object?.status).toMatchObject({ total: (300 * 301) / 2, adds: 300 });
+  });
+
+  it('leaves a large spec out of the index entry, not out of the object', async () => {
+    const { runner, store } = setup();
+    const big = { ...counterObject('c1'), spec: { padding: 'p'.repeat(INDEX_SPEC_LIMIT) } };
+    await runner.handle([msg({ type: 'Apply', object: big })]);
+    const [entry] = await store.listIndex('Counter');
+    expect(entry?.object?.['spec']).toBeUndefined();
+    expect(entry?.object?.['metadata']).toMatchObject({
+      annotations: { [SPEC_OMITTED_ANNOTATION]: expect.stringMatching(/bytes/) },
+    });
+    expect((await runner.read(KEY)).object?.['spec']).toEqual(big.spec);
+    await runner.handle([msg({ type: 'Apply', object: counterObject('c1') })]);
+    expect((await store.listIndex('Counter'))[0]?.object?.['spec']).toEqual({});
   });
 
   it('stores a message too large for one item in parts and applies it', async () => {

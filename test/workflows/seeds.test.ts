@@ -58,6 +58,8 @@ describe('seed workflow.yaml (data pipeline DAG) on the simulated cluster', () =
       );
       expect(nodesOf(wf).find((n) => n.displayName === 'validate')?.type).toBe('Retry');
       expect([...tasks.keys()].sort()).toEqual(['extract', 'load', 'transform', 'validate']);
+      // Argo's progress: pods done of pods.
+      expect((wf['status'] as { progress: string }).progress).toBe('4/4');
 
       // DAG order: each pod was created after the one it depends on (resourceVersion is monotonic).
       const created = new Map(
