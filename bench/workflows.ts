@@ -4,13 +4,18 @@
  * simulated kubelet (no executor). Reports the process CPU and wall time to completion, log
  * versions, bytes written per version and the largest item (the peak stored size).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startEmbedded } from '../shared/runtime/local/embedded.js';
 import type { Results } from './stats.js';
 
 type Shape = 'fanout' | 'chain';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 function workflow(shape: Shape, n: number) {
   const tasks =
@@ -44,12 +49,41 @@ function workflow(shape: Shape, n: number) {
   };
 }
 
+/** Starts the simulated cluster in its own process (see sim-cluster-process.ts). */
+async function startClusterProcess(kubeconfig: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'sim-cluster-process.ts'), kubeconfig],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`simulated cluster exited (${code})`)));
+    });
+  if ((await next()) !== 'ready') throw new Error('simulated cluster did not start');
+  return {
+    /** Stops it and returns the CPU time it used (ms). */
+    async stop(): Promise<number> {
+      const report = next();
+      child.kill('SIGTERM');
+      return (JSON.parse(await report) as { cpuMs: number }).cpuMs;
+    },
+  };
+}
+
 async function runOne(shape: Shape, n: number, timeoutMs: number) {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-wf-'));
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const cluster = await startClusterProcess(kubeconfig);
   const embedded = await startEmbedded({
     dataDir,
     durability: 'none',
-    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
+    kubeconfig,
+    watchPods: true,
   });
   const wf = workflow(shape, n);
   const key = `in-cluster/Workflow/default/${wf.metadata.name}`;
@@ -79,11 +113,13 @@ async function runOne(shape: Shape, n: number, timeoutMs: number) {
     }
   }
   await embedded.stop();
+  const clusterCpuMs = await cluster.stop();
   await rm(dataDir, { recursive: true, force: true });
   return {
     phase: phase || 'timeout',
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    clusterCpuMs,
     versions: version,
     bytesPerVersion: version ? bytes / version : 0,
     peakItemBytes: peak,
@@ -106,6 +142,7 @@ export async function benchWorkflows(options: {
       results[`${prefix}.phase`] = r.phase;
       results[`${prefix}.wallMs`] = Math.round(r.wallMs);
       results[`${prefix}.cpuMs`] = Math.round(r.cpuMs);
+      results[`${prefix}.simulatedClusterCpuMs`] = Math.round(r.clusterCpuMs);
       results[`${prefix}.versions`] = r.versions;
       results[`${prefix}.bytesPerVersion`] = Math.round(r.bytesPerVersion);
       results[`${prefix}.peakItemBytes`] = r.peakItemBytes;

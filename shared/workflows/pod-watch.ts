@@ -11,8 +11,8 @@ import { ANNOTATIONS, LABELS } from './pods.js';
 export const WATCHED_PODS_SELECTOR = `${LABELS.workflow},${LABELS.completed}!=true`;
 
 /**
- * The hint for a watched pod change, or undefined when it says nothing new: a pod that starts
- * running or ends. Its id names the pod and phase, so a repeated watch event is a duplicate.
+ * The hint for a watched pod change, or undefined when it says nothing new: only a pod's end
+ * is worth an early poll. Its id names the pod and phase, so a repeated watch event is a duplicate.
  */
 export function podChangeHint(
   type: 'ADDED' | 'MODIFIED' | 'DELETED',
@@ -23,7 +23,8 @@ export function podChangeHint(
     ANNOTATIONS.resourceKey
   ];
   const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
-  if (type === 'DELETED' || !key || !phase || phase === 'Pending') return undefined;
+  // Only an end moves the workflow on; Running shows with the next regular poll.
+  if (type === 'DELETED' || !key || (phase !== 'Succeeded' && phase !== 'Failed')) return undefined;
   return {
     id: `pod-watch/${pod.metadata.uid ?? pod.metadata.name}/${phase}`,
     key,

@@ -153,7 +153,7 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
       // Kept (not deleted) so the next timer of this id gets a new generation, hence a new id.
       timer.fired = true;
       if (e.timerId === 'poll') {
-        pollNow(state, effects);
+        requestPoll(state, effects);
         return effects;
       }
       if (e.timerId === 'ttl') {
@@ -183,20 +183,11 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
       }
       break;
     }
-    case 'PodsChanged': {
-      // A watch saw one of our pods change: poll now rather than when the backoff timer fires.
-      const timer = state.timers['poll'];
-      if (state.activePods === 0 || !timer) return effects;
-      if (timer.fired) {
-        // A poll is in flight and may have listed the pods before this change: poll again.
-        state.pollAgain = true;
-        return effects;
-      }
-      // The armed timer is spent: when it fires it is ignored, and the poll's report re-arms.
-      timer.fired = true;
-      pollNow(state, effects);
+    case 'PodsChanged':
+      // A watch saw one of our pods end: poll now rather than when the backoff timer fires. The
+      // timer stays armed (a stale timer would cost a version of its own when it fires).
+      requestPoll(state, effects);
       return effects;
-    }
     case 'ObjectApplied': {
       const spec = ((event as { object: KubeObject }).object['spec'] ?? {}) as WorkflowSpec;
       const wasSuspended = Boolean(state.spec.suspend);
@@ -388,6 +379,17 @@ function deletePods(cluster: string, podNames: string[], namespace: string): Eff
 /** Most pods one poll asks about by name, and most observations one poll reports. */
 export const POLL_BATCH = 500;
 
+/** Polls unless a poll is in flight; then polls again once its report is in. */
+function requestPoll(state: WorkflowState, effects: EffectRequest[]): void {
+  if (state.activePods === 0) return;
+  if (state.pollInFlight) {
+    // The poll in flight may have listed the pods before this change.
+    state.pollAgain = true;
+    return;
+  }
+  pollNow(state, effects);
+}
+
 function pollNow(state: WorkflowState, effects: EffectRequest[]): void {
   if (state.activePods === 0) return;
   const byCluster = new Map<string, string[]>();
@@ -400,6 +402,7 @@ function pollNow(state: WorkflowState, effects: EffectRequest[]): void {
       list.push(record.podName);
     }
   }
+  state.pollInFlight = byCluster.size;
   for (const [cluster, pending] of byCluster) {
     effects.push({
       kind: WorkflowEffects.PollPods,
@@ -458,6 +461,7 @@ function handleReport(
       return true;
     }
     case WorkflowEffects.PollPods: {
+      state.pollInFlight = Math.max(0, (state.pollInFlight ?? 1) - 1);
       if (failed) {
         state.pollBackoffMs = Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
         armPoll(state, at, effects);
@@ -474,10 +478,11 @@ function handleReport(
       labelEnded(state, effects);
       state.pollBackoffMs =
         changed || polled.more ? POLL_MIN_MS : Math.min(POLL_MAX_MS, state.pollBackoffMs * 2);
-      if (state.pollAgain) {
+      if (state.pollAgain && !state.pollInFlight) {
         delete state.pollAgain;
-        pollNow(state, effects);
-      } else armPoll(state, at, effects);
+        requestPoll(state, effects);
+      }
+      armPoll(state, at, effects);
       return changed;
     }
     case WorkflowEffects.CreatePod: {

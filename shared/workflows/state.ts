@@ -67,7 +67,9 @@ export interface WorkflowState {
   timers: Record<string, { generation: number; fireAt: number; fired?: boolean }>;
   /** Current poll backoff (ms). */
   pollBackoffMs: number;
-  /** A pod changed while a poll was in flight: poll again as soon as its report arrives. */
+  /** Poll reports awaited (one poll asks each cluster with active pods). */
+  pollInFlight?: number;
+  /** A pod changed (or the timer fired) while a poll was in flight: poll again on its report. */
   pollAgain?: boolean;
   /** Resource-template and other effects awaiting their report, by effect-request tag. */
   pending: Record<string, { nodeId: string; kind: string; input?: Json; backoffMs?: number }>;

@@ -34,7 +34,8 @@ describe('the Argo Workflows examples on the host executor', () => {
       const outcome = await runWorkflows(objects, {
         executor: 'host',
         parameters: {},
-        timeoutMs: 30_000,
+        // Generous: 103 workflows share two cores with the rest of the suite.
+        timeoutMs: 90_000,
         progress: () => {},
       });
       const failed = outcome.workflows.filter(

@@ -25,6 +25,11 @@ export interface EmbeddedOptions {
   clock?: Clock;
   kubeconfig?: string;
   context?: string;
+  /**
+   * Watch workflow pods and have workflows poll as soon as one changes (default: on the
+   * simulated cluster only; elsewhere the workflows' backoff polls alone learn of changes).
+   */
+  watchPods?: boolean;
   /** The simulated kubelet's timing and pod executor (simulated cluster only). */
   simulated?: { controllers?: Partial<ControllerOptions>; executor?: PodExecutor };
 }
@@ -62,7 +67,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         },
       }),
   });
-  const podWatch = cluster.simulated ? await watchWorkflowPods(cluster.kubernetes, runtime) : null;
+  const podWatch =
+    (options.watchPods ?? Boolean(cluster.simulated))
+      ? await watchWorkflowPods(cluster.kubernetes, runtime)
+      : null;
   return {
     runtime,
     cluster,
@@ -75,7 +83,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
 }
 
 /**
- * On the simulated cluster a watch tells workflows when their pods change, so they poll at once
+ * A watch tells workflows when their pods change, so they poll at once
  * instead of on their backoff timer (which still runs: a hint lost in a reconnect costs a wait).
  * Hints go only to workflows that exist, so stray pods never start a log.
  */

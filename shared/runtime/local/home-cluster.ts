@@ -39,6 +39,9 @@ export async function connectHomeCluster(options: {
       }
       kc.setCurrentContext(options.context);
     }
+    // A plain-http server (kubectl proxy, the simulated cluster in another process) has no TLS
+    // to verify; client-node refuses it unless told to skip verification.
+    allowPlainHttp(kc);
     return {
       kubernetes: new ClientNodeKubernetes(kc),
       description: `context ${kc.getCurrentContext()} of ${options.kubeconfig}`,

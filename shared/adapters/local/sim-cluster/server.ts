@@ -49,7 +49,7 @@ export interface FaultRule {
 export interface SimCluster {
   url: string;
   faults: { add(rule: FaultRule): void; clear(): void };
-  /** Requests served, for assertions on retries. */
+  /** Requests served (the newest 10,000 to 20,000), for assertions on retries. */
   requests: {
     method: string;
     path: string;
@@ -64,6 +64,8 @@ export interface SimCluster {
   controllers: Controllers;
   stop(): Promise<void>;
 }
+
+const MAX_REQUESTS_KEPT = 20_000;
 
 class ApiError extends Error {
   constructor(
@@ -106,15 +108,17 @@ export async function startSimCluster(
     );
     const impersonate = req.headers['impersonate-user'];
     const authorization = req.headers.authorization;
-    res.on('finish', () =>
+    res.on('finish', () => {
+      // Bounded: a benchmark sends hundreds of thousands of requests.
+      if (requests.length >= MAX_REQUESTS_KEPT) requests.splice(0, requests.length / 2);
       requests.push({
         method: req.method ?? 'GET',
         path,
         status: res.statusCode,
         ...(typeof impersonate === 'string' ? { impersonate } : {}),
         ...(authorization ? { authorization } : {}),
-      }),
-    );
+      });
+    });
     if (fault) {
       fault.used++;
       if (fault.retryAfterSeconds !== undefined)
