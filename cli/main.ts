@@ -33,6 +33,11 @@ Commands:
   suspend | resume | stop | terminate NAME
                                As \`argo suspend\` etc.
   resubmit NAME [--watch]      A new Workflow from NAME's spec, as \`argo resubmit\`.
+  retry NAME [--watch]         Run a Failed or Errored Workflow again from where it failed, as
+                               \`argo retry\`: its failed nodes (and their pods) are redone,
+                               succeeded ones kept.
+      --restart-successful     Also redo the succeeded nodes that --node-field-selector picks.
+      --node-field-selector S  e.g. displayName=step-a (name, displayName, templateName, id).
   logs NAME [--kubeconfig F]   Each pod's main container log, prefixed by its step. The pods
                                are read from the cluster (default .argo-serverless/kubeconfig,
                                the one npm start writes).
@@ -66,6 +71,8 @@ export async function main(
       output: { type: 'string', short: 'o' },
       timeout: { type: 'string', default: '300' },
       watch: { type: 'boolean', default: false },
+      'restart-successful': { type: 'boolean', default: false },
+      'node-field-selector': { type: 'string' },
       server: { type: 'string' },
       kubeconfig: { type: 'string' },
       token: { type: 'string' },

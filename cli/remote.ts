@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { KubeObject } from '../shared/core/objects.js';
 import { RESUME_ANNOTATION } from '../shared/workflows/reducer.js';
+import { RETRY_ANNOTATION } from '../shared/workflows/retry.js';
+import type { RetryRequest } from '../shared/workflows/retry.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   allowPlainHttp,
@@ -33,6 +35,7 @@ export const REMOTE_COMMANDS = [
   'stop',
   'terminate',
   'resubmit',
+  'retry',
   'logs',
 ];
 
@@ -43,6 +46,8 @@ interface Values {
   namespace?: string | undefined;
   watch?: boolean | undefined;
   output?: string | undefined;
+  'restart-successful'?: boolean | undefined;
+  'node-field-selector'?: string | undefined;
 }
 
 interface Io {
@@ -154,6 +159,32 @@ export async function remoteCommand(
         io.err.write(`workflow ${created} resubmitted from ${name}\n`);
         if (!values.watch) return 0;
         return (await follow(call, `${ns}/${created}`, io)) ? 0 : 1;
+      }
+      case 'retry': {
+        // As `argo retry`: only a Failed or Errored workflow; the machine redoes its failures.
+        const name = need(positionals);
+        const path = `/resources/Workflow/${ns}/${name}`;
+        const wf = (await call('GET', path)) as unknown as KubeObject;
+        const phase = ((wf['status'] ?? {}) as { phase?: string }).phase ?? '';
+        if (phase !== 'Failed' && phase !== 'Error')
+          throw new Error(
+            `workflow ${name} is ${phase || 'Pending'}: only Failed or Error can be retried`,
+          );
+        const request: RetryRequest = {
+          at: new Date().toISOString(),
+          ...(values['restart-successful'] ? { restartSuccessful: true } : {}),
+          ...(values['node-field-selector']
+            ? { nodeFieldSelector: values['node-field-selector'] }
+            : {}),
+        };
+        const patch = {
+          spec: { shutdown: null },
+          metadata: { annotations: { [RETRY_ANNOTATION]: JSON.stringify(request) } },
+        };
+        await call('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json');
+        io.err.write(`workflow ${name} retried\n`);
+        if (!values.watch) return 0;
+        return (await follow(call, `${ns}/${name}`, io)) ? 0 : 1;
       }
       case 'logs': {
         // Pod names from the control plane, logs from the cluster itself (as `argo logs` reads

@@ -46,6 +46,9 @@ export interface WorkflowEffectDeps {
 /** Linux caps one environment string at 128 KiB; base64 grows data by a third. */
 export const MAX_INLINE_ARTIFACT_BYTES = 96 * 1024;
 
+/** How long one delivery of a pods.clear effect waits for graceful deletion to finish. */
+const CLEAR_PODS_WAIT_MS = 30_000;
+
 export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[] {
   return [
     {
@@ -128,6 +131,27 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
           ),
         );
         return null;
+      },
+    },
+    {
+      kind: WorkflowEffects.ClearPods,
+      async run(effect) {
+        const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
+        const kube = await deps.clusters.forCluster(input.cluster);
+        const ref = (name: string) => ({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: input.namespace,
+          name,
+        });
+        await Promise.all(input.podNames.map((name) => kube.delete(ref(name))));
+        // Deleting is graceful on a real cluster: the name is free only once the pod is gone.
+        for (let wait = 0; wait < CLEAR_PODS_WAIT_MS; wait += 500) {
+          const left = await Promise.all(input.podNames.map((name) => kube.get(ref(name))));
+          if (left.every((p) => p === undefined)) return null;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        throw new TransientError(`pods of ${input.namespace} still terminating`);
       },
     },
     {

@@ -23,6 +23,8 @@ import { CRON_LABEL } from './cron-machine.js';
 import type { Template, WorkflowSpec } from './types.js';
 import { scalarString } from './types.js';
 import { buildPod } from './pods.js';
+import { matchesNodeSelector } from './node-selector.js';
+import { formulateRetry, parseRetryRequest, RETRY_ANNOTATION } from './retry.js';
 
 export const WorkflowEffects = {
   Prepare: 'workflow.prepare',
@@ -32,6 +34,8 @@ export const WorkflowEffects = {
   Resource: 'workflow.resource',
   CreatePvcs: 'workflow.pvcs.create',
   LabelCompleted: 'workflow.pods.label-completed',
+  /** Deletes pods and waits until they are gone (a retry reuses their names). */
+  ClearPods: 'workflow.pods.clear',
   Http: 'workflow.http',
 } as const;
 
@@ -207,6 +211,26 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
         state.annotations[RESUME_ANNOTATION] = resumedAt;
         resumeSuspendNodes(state, undefined, at, undefined);
       } else if (wasSuspended && !spec.suspend) resumeSuspendNodes(state, undefined, at, undefined);
+      const retryValue = (
+        (event as { object: KubeObject }).object.metadata.annotations as
+          Record<string, string> | undefined
+      )?.[RETRY_ANNOTATION];
+      const retry = parseRetryRequest(retryValue);
+      if (retry && retryValue !== state.annotations[RETRY_ANNOTATION]) {
+        state.annotations[RETRY_ANNOTATION] = retryValue!;
+        if (state.status.phase === 'Failed' || state.status.phase === 'Error') {
+          delete state.spec.shutdown;
+          const pods = formulateRetry(state, retry);
+          // The retried nodes' pods keep their names: the old ones must be gone first.
+          state.clearingPods = pods.size;
+          for (const [cluster, podNames] of pods) {
+            effects.push({
+              kind: WorkflowEffects.ClearPods,
+              input: { cluster, namespace: state.namespace, podNames },
+            });
+          }
+        }
+      }
       break;
     }
     case 'Resume': {
@@ -225,7 +249,7 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
     default:
       return effects;
   }
-  if (state.preparing || isWorkflowDone(state.status.phase)) return effects;
+  if (state.preparing || state.clearingPods || isWorkflowDone(state.status.phase)) return effects;
   runOperator(state, at, effects);
   return effects;
 }
@@ -485,6 +509,18 @@ function handleReport(
       armPoll(state, at, effects);
       return changed;
     }
+    case WorkflowEffects.ClearPods: {
+      if (!state.clearingPods) return false;
+      if (failed) {
+        state.clearingPods = 0;
+        state.status.phase = 'Error';
+        state.status.message = `retry could not delete the old pods: ${reason}`;
+        state.status.finishedAt = isoTime(at);
+        return false;
+      }
+      state.clearingPods--;
+      return state.clearingPods === 0;
+    }
     case WorkflowEffects.CreatePod: {
       if (!failed) return false;
       const podName = reason ? /^pod ([^:\s]+):/.exec(reason)?.[1] : undefined;
@@ -704,15 +740,6 @@ function resumeSuspendNodes(
     setNodePhase(state, node, 'Succeeded');
     node.finishedAt = isoTime(at);
   }
-}
-
-/** `argo resume --node-field-selector displayName=approve` (name, displayName, templateName, id). */
-function matchesNodeSelector(node: NodeStatus, selector: string): boolean {
-  return selector.split(',').every((term) => {
-    const [field, value] = term.split('=') as [string, string];
-    const actual = (node as unknown as Record<string, unknown>)[field.trim()];
-    return String(actual) === value?.trim();
-  });
 }
 
 /** Argo merges the WorkflowTemplate's spec under the Workflow's own (the Workflow wins). */

@@ -54,6 +54,8 @@ export interface WorkflowState {
   library: Library;
   /** References not yet resolved: the machine waits for them before it starts. */
   preparing: boolean;
+  /** A retry waits for this many clusters to delete the old pods before the operator runs. */
+  clearingPods?: number;
   status: WorkflowStatus;
   pods: Record<string, PodRecord>;
   /** Pod name -> node id, for observations. */
@@ -149,7 +151,8 @@ export function progressCounts(state: WorkflowState): { total: number; done: num
 /** Every node phase change goes through here, so `progress` stays right without a recount. */
 export function setNodePhase(state: WorkflowState, node: NodeStatus, phase: NodeStatus['phase']) {
   if (countsForProgress(node)) {
-    progressCounts(state).done += Number(doneForProgress(phase)) - Number(doneForProgress(node.phase));
+    progressCounts(state).done +=
+      Number(doneForProgress(phase)) - Number(doneForProgress(node.phase));
   }
   node.phase = phase;
 }

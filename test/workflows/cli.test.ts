@@ -45,6 +45,7 @@ describe('argosls lint and run', () => {
       'stop',
       'terminate',
       'resubmit',
+      'retry',
       'logs',
     ])
       expect(stdout).toContain(command);
@@ -162,6 +163,10 @@ describe('argosls against npm start', () => {
       expect(again.stderr).toContain(`resubmitted from ${name}`);
       expect(again.stderr).toMatch(/Succeeded 4\/4/);
       expect(again.code).toBe(0);
+      // As `argo retry`: a Succeeded workflow is not retried.
+      const retried = await argosls(['retry', name, '--server', cp.url]);
+      expect(retried.code).toBe(1);
+      expect(retried.stderr).toContain('only Failed or Error can be retried');
     },
   );
 

@@ -40,7 +40,7 @@ export interface FaultRule {
   method?: string;
   /** Matched against the request path. */
   path?: RegExp;
-  status: 409 | 429 | 500 | 503;
+  status: 403 | 409 | 429 | 500 | 503;
   /** How many requests to fail (default: every one). */
   times?: number;
   retryAfterSeconds?: number;
