@@ -1,8 +1,10 @@
 /**
  * Workflow scheduling at size: a wide fan-out / fan-in DAG (root -> N tasks from withSequence ->
  * sink) and a long chain (N tasks, each depending on the previous), with instant pods on the
- * simulated kubelet (no executor). Reports the process CPU and wall time to completion, log
- * versions, bytes written per version and the largest item (the peak stored size).
+ * simulated kubelet (no executor), the simulated cluster in a process of its own. Reports the
+ * control plane's CPU (this process: runner, machine, queues, store, API clients) apart from the
+ * cluster's, wall time to completion, log versions, bytes written per version and per event, and
+ * the peak stored sizes.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startEmbedded } from '../shared/runtime/local/embedded.js';
+import { encodeVersionItem } from '../shared/adapters/version-item-codec.js';
 import type { Results } from './stats.js';
 
 type Shape = 'fanout' | 'chain';
@@ -103,13 +106,25 @@ async function runOne(shape: Shape, n: number, timeoutMs: number) {
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  // What the store writes (the codec's encoding: gzip snapshots, parts beyond one item), per
+  // version and per event; the largest single item (a DynamoDB item, at most 400 KB), the
+  // largest version (all of its parts) and the largest snapshot as JSON.
   let bytes = 0;
-  let peak = 0;
+  let events = 0;
+  let peakItem = 0;
+  let peakVersion = 0;
+  let peakSnapshot = 0;
   for (let from = 1; from <= version; from += 500) {
     for (const item of await embedded.runtime.events(key, { from, limit: 500 })) {
-      const size = Buffer.byteLength(JSON.stringify(item));
-      bytes += size;
-      peak = Math.max(peak, size);
+      const encoded = encodeVersionItem(item);
+      bytes += encoded.bytes;
+      events += item.events.length;
+      peakVersion = Math.max(peakVersion, encoded.bytes);
+      peakItem = Math.max(
+        peakItem,
+        encoded.parts ? Math.max(...encoded.parts.map((p) => p.length)) : encoded.bytes,
+      );
+      peakSnapshot = Math.max(peakSnapshot, encoded.snapshotBytes ?? 0);
     }
   }
   await embedded.stop();
@@ -122,7 +137,10 @@ async function runOne(shape: Shape, n: number, timeoutMs: number) {
     clusterCpuMs,
     versions: version,
     bytesPerVersion: version ? bytes / version : 0,
-    peakItemBytes: peak,
+    bytesPerEvent: events ? bytes / events : 0,
+    peakItemBytes: peakItem,
+    peakVersionBytes: peakVersion,
+    peakSnapshotJsonBytes: peakSnapshot,
   };
 }
 
@@ -145,7 +163,10 @@ export async function benchWorkflows(options: {
       results[`${prefix}.simulatedClusterCpuMs`] = Math.round(r.clusterCpuMs);
       results[`${prefix}.versions`] = r.versions;
       results[`${prefix}.bytesPerVersion`] = Math.round(r.bytesPerVersion);
+      results[`${prefix}.bytesPerEvent`] = Math.round(r.bytesPerEvent);
       results[`${prefix}.peakItemBytes`] = r.peakItemBytes;
+      results[`${prefix}.peakVersionBytes`] = r.peakVersionBytes;
+      results[`${prefix}.peakSnapshotJsonBytes`] = r.peakSnapshotJsonBytes;
       cpu.push(r.cpuMs);
     }
     for (let i = 1; i < sizes.length; i++) {
