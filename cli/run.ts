@@ -182,6 +182,7 @@ async function watch(
   });
   try {
     for (;;) {
+      // The full object while it exists; once deleted, what its ending commit showed.
       const wf = ((await runtime.get(key)).object ?? ended) as WorkflowObject | undefined;
       const status = (wf?.status ?? {}) as { phase?: string; progress?: string; message?: string };
       const line = `${name}: ${status.phase || 'Pending'} ${status.progress ?? ''}${status.message ? ` (${status.message})` : ''}`;
@@ -189,7 +190,7 @@ async function watch(
         options.progress(line);
         last = line;
       }
-      if (wf && isWorkflowDone((status.phase ?? '') as '')) return ended ?? wf;
+      if (wf && isWorkflowDone((status.phase ?? '') as '')) return wf;
       if (Date.now() - started > options.timeoutMs) {
         options.progress(`${name}: timed out after ${Math.round(options.timeoutMs / 1000)} s`);
         return wf as WorkflowObject;

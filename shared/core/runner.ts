@@ -105,6 +105,7 @@ export class Runner {
   private readonly options: RunnerOptions;
   private readonly log: Log;
   private readonly cache = new Map<ResourceKey, LoadedResource>();
+  private readonly locks = new Map<ResourceKey, Promise<void>>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.options = { ...defaultRunnerOptions, ...deps.options };
@@ -126,7 +127,7 @@ export class Runner {
     await Promise.all(
       [...byKey].map(async ([key, group]) => {
         try {
-          await this.process(key, group);
+          await this.exclusive(key, () => this.process(key, group));
         } catch (err) {
           this.log.warn('resource commit failed; its messages will be redelivered', {
             key,
@@ -146,9 +147,30 @@ export class Runner {
    */
   /** The current object as readers see it (the kind's full status view applied). */
   async read(key: ResourceKey): Promise<{ object: KubeObject | null; version: number }> {
-    const loaded = await this.load(key);
-    const kind = this.deps.kinds.forKind(parseKey(key).kind);
-    return { object: objectView(loaded.live, kind), version: loaded.version };
+    return this.exclusive(key, async () => {
+      const loaded = await this.load(key);
+      const kind = this.deps.kinds.forKind(parseKey(key).kind);
+      return { object: objectView(loaded.live, kind), version: loaded.version };
+    });
+  }
+
+  /**
+   * Runs `fn` alone for its key in this runner. Machines fold in place, so the cached head's
+   * state is being changed while a commit is in flight: a read that replayed newer versions
+   * into it then (they share the state) would apply them twice, and the cache would keep that.
+   */
+  private exclusive<T>(key: ResourceKey, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return run;
   }
 
   async load(key: ResourceKey): Promise<LoadedResource> {

@@ -1419,7 +1419,7 @@ class Operation {
     const relevant = relevantTasks(shape, targets);
     const frontier = (this.state.dagFrontier[dagId] ??= this.initialFrontier(ctx, relevant));
     const failed = (this.state.dagFailed[dagId] ??= {});
-    const started = (name: string) => Boolean(this.node(`${ctx.nodeName}.${name}`));
+    const started = (name: string) => this.taskStarted(ctx, name);
     const work = Object.keys(frontier);
     for (let i = 0; i < work.length; i++) {
       const name = work[i]!;
@@ -1442,10 +1442,14 @@ class Operation {
     }
   }
 
+  private taskStarted(ctx: DagContext, name: string): boolean {
+    return Boolean(this.node(`${ctx.nodeName}.${name}`));
+  }
+
   /** The frontier of a DAG met for the first time (or from a snapshot that predates it). */
   private initialFrontier(ctx: DagContext, relevant: Set<string>): Record<string, 1 | 2> {
     const settled = this.state.settled[ctx.node.id] ?? {};
-    const started = (name: string) => Boolean(this.node(`${ctx.nodeName}.${name}`));
+    const started = (name: string) => this.taskStarted(ctx, name);
     const frontier: Record<string, 1 | 2> = {};
     for (const name of relevant) {
       if (!settled[name] && ctx.logic.get(name)!.dependencies.every(started)) frontier[name] = 1;
