@@ -8,7 +8,7 @@ import type { Message } from '../core/types.js';
 import { ANNOTATIONS, LABELS } from './pods.js';
 
 /** Pods of workflows that have not been seen to end. */
-export const WATCHED_PODS_SELECTOR = `${LABELS.workflow},${LABELS.completed}!=true`;
+export const WATCHED_PODS_SELECTOR = `${LABELS.workflow},${LABELS.completed}=false`;
 
 /**
  * The hint for a watched pod change, or undefined when it says nothing new: only a pod's end

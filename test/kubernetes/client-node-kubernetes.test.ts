@@ -57,6 +57,29 @@ it('watches a kind by label: added, modified, deleted, and nothing after stop', 
   expect(seen).toHaveLength(3);
 });
 
+it('lists by label through the label index as labels change and objects go', async () => {
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'indexed' };
+  const names = async (selector: string) =>
+    (await k8s.list('v1', 'ConfigMap', { namespace: 'default', labelSelector: selector })).map(
+      (o) => o.metadata.name,
+    );
+  await k8s.create(configMap('indexed', {}, { labels: { tier: 'one', keep: 'yes' } }));
+  expect(await names('tier=one')).toEqual(['indexed']);
+  await k8s.patch(ref, { metadata: { labels: { tier: 'two' } } }, 'merge');
+  expect(await names('tier=one')).toEqual([]);
+  expect(await names('tier in (two,three),keep=yes')).toEqual(['indexed']);
+  expect(await names('tier=two,keep!=yes')).toEqual([]);
+  // Same label on another kind: not listed as a ConfigMap.
+  await k8s.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'indexed', namespace: 'default', labels: { tier: 'two' } },
+  });
+  expect(await names('tier=two')).toEqual(['indexed']);
+  await k8s.delete(ref);
+  expect(await names('tier=two')).toEqual([]);
+});
+
 const configMap = (
   name: string,
   data: Record<string, string>,

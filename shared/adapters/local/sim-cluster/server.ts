@@ -17,6 +17,7 @@ import {
   parseLabelSelector,
   SelectorError,
 } from '../../../resources/label-selector.js';
+import type { Requirement } from '../../../resources/label-selector.js';
 import type { ServedResource } from './resources.js';
 import type { PodExecutor } from './executor.js';
 import { BUILT_IN_RESOURCES, groupVersion, resourcesOfCrd } from './resources.js';
@@ -181,11 +182,45 @@ export class ClusterState {
   /** The objects again, by kind (the controllers list a kind on every tick). */
   private readonly byKind = new Map<string, Map<string, Obj>>();
 
+  /** Object keys by kind and label pair (`Pod\0k=v`): a list by label need not scan them all. */
+  private readonly byLabel = new Map<string, Set<string>>();
+
   private store(key: string, obj: Obj): void {
+    const previous = this.objects.get(key);
+    if (previous) this.unindexLabels(key, previous);
     this.objects.set(key, obj);
     let kind = this.byKind.get(String(obj.kind));
     if (!kind) this.byKind.set(String(obj.kind), (kind = new Map()));
     kind.set(key, obj);
+    for (const pair of labelPairs(obj)) {
+      let keys = this.byLabel.get(pair);
+      if (!keys) this.byLabel.set(pair, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindexLabels(key: string, obj: Obj): void {
+    for (const pair of labelPairs(obj)) {
+      const keys = this.byLabel.get(pair);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byLabel.delete(pair);
+    }
+  }
+
+  /**
+   * Candidates for a label selector: the objects of the smallest label-pair index its `k=v` /
+   * `k in (...)` terms name, or undefined when it has none (the caller filters them all).
+   */
+  withLabels(kind: string, requirements: Requirement[]): Obj[] | undefined {
+    let best: string[] | undefined;
+    for (const req of requirements) {
+      if (req.op !== 'in') continue;
+      const keys = req.values.flatMap((v) => [
+        ...(this.byLabel.get(`${kind}\u0000${req.key}=${v}`) ?? []),
+      ]);
+      if (!best || keys.length < best.length) best = keys;
+    }
+    return best?.map((k) => this.objects.get(k)!).filter(Boolean);
   }
 
   /** Container logs the pod executor captured, by `namespace/pod`. */
@@ -364,6 +399,7 @@ export class ClusterState {
   /** Removes an object and, unless orphaned, the objects it owns (the garbage collector). */
   private remove(r: ServedResource, obj: Obj, propagation: string): void {
     const key = this.key(r, obj.metadata.namespace, obj.metadata.name);
+    this.unindexLabels(key, this.objects.get(key) ?? obj);
     this.objects.delete(key);
     this.byKind.get(String(obj.kind))?.delete(key);
     this.resourceOf.delete(key);
@@ -646,12 +682,28 @@ function watch(
 }
 
 function listOf(state: ClusterState, r: ServedResource, namespace: string | undefined, url: URL) {
+  const filter = selectorFilter(url);
+  const selector = url.searchParams.get('labelSelector');
+  const candidates = selector
+    ? state
+        .withLabels(r.kind, parseLabelSelector(selector))
+        ?.filter(
+          (o) =>
+            o.apiVersion === groupVersion(r) &&
+            (namespace === undefined || o.metadata.namespace === namespace),
+        )
+    : undefined;
   return {
     apiVersion: groupVersion(r),
     kind: `${r.kind}List`,
     metadata: { resourceVersion: state.currentVersion() },
-    items: state.list(r, namespace).filter(selectorFilter(url)),
+    items: (candidates ?? state.list(r, namespace)).filter(filter),
   };
+}
+
+function labelPairs(obj: Obj): string[] {
+  const labels = (obj.metadata['labels'] ?? {}) as Record<string, string>;
+  return Object.entries(labels).map(([k, v]) => `${String(obj.kind)}\u0000${k}=${v}`);
 }
 
 /** The label and field selectors of a list or watch request, as a predicate. */
