@@ -1594,60 +1594,91 @@ class Operation {
         connect(group);
       }
     }
+    if (!group) {
+      // Not a loop: the one call, every pass.
+      this.runDagCall(ctx, expanded[0]!, scope, group, connect);
+      return;
+    }
+    // A loop's items are visited once each on the way (`next`), then only while open: a pass
+    // costs the items in flight, not the loop's size (a 100,000-item fan-out).
+    const loop = ((this.state.loops ??= {})[group.id] ??= { next: 0, open: [] });
+    loop.open = loop.open.filter(
+      (i) => this.runDagCall(ctx, expanded[i]!, scope, group, connect) === 'open',
+    );
+    while (loop.next < expanded.length) {
+      const outcome = this.runDagCall(ctx, expanded[loop.next]!, scope, group, connect);
+      if (outcome === 'blocked') break;
+      if (outcome === 'open') loop.open.push(loop.next);
+      loop.next++;
+    }
+    if (loop.next < expanded.length || loop.open.length) return;
+    const children = (group.children ?? []).map((id) => this.nodes[id]!);
+    if (children.some((c) => !isFulfilled(c.phase))) return;
+    const failed = children.find((c) => isFailedOrError(c.phase));
+    this.markPhase(group, failed ? failed.phase : 'Succeeded');
+  }
+
+  /**
+   * One call of a DAG task (the task, or one item of its loop): `done` once it and its exit
+   * handler are fulfilled, `open` while running, `blocked` when it cannot start yet (parallelism
+   * or this pass's pod budget).
+   */
+  private runDagCall(
+    ctx: DagContext,
+    t: DAGTask,
+    scope: Scope,
+    group: NodeStatus | undefined,
+    connect: (child: NodeStatus) => void,
+  ): 'done' | 'open' | 'blocked' {
     const parallelism = ctx.template.parallelism;
-    for (const t of expanded) {
-      const childName = `${ctx.nodeName}.${t.name}`;
-      let child = this.node(childName);
-      if (!child) {
-        if (parallelism !== undefined && this.runningInBoundary(ctx.node.id) >= parallelism) break;
-        let when: boolean;
-        try {
-          when = shouldExecute(t.when);
-        } catch (err) {
-          child = this.initNode(childName, 'Skipped', 'Error', {
-            boundaryID: ctx.node.id,
-            home: ctx.home,
-            call: t,
-            message: (err as Error).message,
-          });
-          if (group) this.addChild(group, child);
-          else connect(child);
-          continue;
-        }
-        if (!when) {
-          child = this.initNode(childName, 'Skipped', 'Skipped', {
-            boundaryID: ctx.node.id,
-            home: ctx.home,
-            call: t,
-            message: `when '${t.when}' evaluated false`,
-          });
-          if (group) this.addChild(group, child);
-          else connect(child);
-          continue;
-        }
+    const childName = `${ctx.nodeName}.${t.name}`;
+    let child = this.node(childName);
+    if (!child) {
+      if (parallelism !== undefined && this.runningInBoundary(ctx.node.id) >= parallelism)
+        return 'blocked';
+      let when: boolean;
+      try {
+        when = shouldExecute(t.when);
+      } catch (err) {
+        child = this.initNode(childName, 'Skipped', 'Error', {
+          boundaryID: ctx.node.id,
+          home: ctx.home,
+          call: t,
+          message: (err as Error).message,
+        });
+        if (group) this.addChild(group, child);
+        else connect(child);
+        return 'done';
       }
-      const executed = this.executeTemplate(
-        childName,
-        t,
-        ctx.home,
-        t.arguments ?? {},
-        ctx.node.id,
-        scope,
-      );
-      if (!executed) break;
-      if (!child) {
-        if (group) this.addChild(group, executed);
-        else connect(executed);
+      if (!when) {
+        child = this.initNode(childName, 'Skipped', 'Skipped', {
+          boundaryID: ctx.node.id,
+          home: ctx.home,
+          call: t,
+          message: `when '${t.when}' evaluated false`,
+        });
+        if (group) this.addChild(group, child);
+        else connect(child);
+        return 'done';
       }
-      if (isFulfilled(executed.phase))
-        this.exitHandlerDone(executed, t, ctx.node.id, ctx.home, scope, 'tasks');
     }
-    if (group) {
-      const children = (group.children ?? []).map((id) => this.nodes[id]!);
-      if (children.length < expanded.length || children.some((c) => !isFulfilled(c.phase))) return;
-      const failed = children.find((c) => isFailedOrError(c.phase));
-      this.markPhase(group, failed ? failed.phase : 'Succeeded');
+    const executed = this.executeTemplate(
+      childName,
+      t,
+      ctx.home,
+      t.arguments ?? {},
+      ctx.node.id,
+      scope,
+    );
+    if (!executed) return 'blocked';
+    if (!child) {
+      if (group) this.addChild(group, executed);
+      else connect(executed);
     }
+    if (!isFulfilled(executed.phase)) return 'open';
+    return this.exitHandlerDone(executed, t, ctx.node.id, ctx.home, scope, 'tasks')
+      ? 'done'
+      : 'open';
   }
 
   private runningInBoundary(boundaryId: string): number {

@@ -91,6 +91,7 @@ export function formulateRetry(state: WorkflowState, request: RetryRequest): Map
   state.settled = {};
   state.dagFrontier = {};
   state.dagFailed = {};
+  state.loops = {};
   delete state.progressCounts;
   state.activePods = Object.keys(state.active).length;
   const ttl = state.timers['ttl'];

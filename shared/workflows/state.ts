@@ -85,6 +85,8 @@ export interface WorkflowState {
    */
   dagFrontier: Record<string, Record<string, 1 | 2>>;
   dagFailed: Record<string, Record<string, 1>>;
+  /** Per DAG loop (TaskGroup node): the next item not yet visited, and the items in flight. */
+  loops?: Record<string, { next: number; open: number[] }>;
   /** Pod nodes, and those done, for `progress` (kept as phases change; counted once if absent). */
   progressCounts?: { total: number; done: number };
 }
