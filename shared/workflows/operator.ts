@@ -535,8 +535,14 @@ class Operation {
   }
 
   private addChild(parent: NodeStatus, child: NodeStatus): void {
-    parent.children ??= [];
-    if (!parent.children.includes(child.id)) parent.children.push(child.id);
+    const children = (parent.children ??= []);
+    // A set kept beside the array (same identity while it grows): `includes` on a TaskGroup of
+    // 100,000 children on every add would be quadratic.
+    let known = childSets.get(children);
+    if (!known) childSets.set(children, (known = new Set(children)));
+    if (known.has(child.id)) return;
+    known.add(child.id);
+    children.push(child.id);
   }
 
   // --- execution ---------------------------------------------------------------------------
@@ -1754,8 +1760,9 @@ class Operation {
       phase: 'Succeeded' as NodePhase,
     }));
     const seen = new Set<string>();
-    while (queue.length) {
-      const { id, phase } = queue.shift()!;
+    // An index, not shift(): shifting makes the walk quadratic in a wide DAG.
+    for (let head = 0; head < queue.length; head++) {
+      const { id, phase } = queue[head]!;
       const key = `${id}/${phase}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -1926,6 +1933,9 @@ interface DagContext {
   local: Scope;
   hasFailure?: boolean;
 }
+
+/** Children arrays' ids as sets (derived; an array replaced by a new one gets a new set). */
+const childSets = new WeakMap<string[], Set<string>>();
 
 /** Loop expansions of started DAG tasks, by workflow and node (derived data; bounded). */
 const expansions = new Map<string, { resolved: DAGTask; expanded: DAGTask[] }>();
