@@ -13,7 +13,10 @@ import { printResults, writeResults } from './stats.js';
 import type { Results } from './stats.js';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');
-const workflowSizes = (process.env['BENCH_WORKFLOW_SIZES'] ?? '1000,10000').split(',').map(Number);
+const sizesFrom = (value: string) => value.split(',').map(Number);
+const workflowSizes = process.env['BENCH_WORKFLOW_SIZES'] ?? '1000,10000';
+const fanoutSizes = sizesFrom(process.env['BENCH_FANOUT_SIZES'] ?? workflowSizes);
+const chainSizes = sizesFrom(process.env['BENCH_CHAIN_SIZES'] ?? workflowSizes);
 const progress = (line: string) => process.stderr.write(line + '\n');
 const resultsPath = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
 
@@ -50,10 +53,11 @@ await run('core: AWS-protocol lane (functions/* on dynalite + fauxqs)', () =>
 
 await run('workflows: fan-out / fan-in and chain DAGs, instant pods', () =>
   benchWorkflows({
-    // BENCH_WORKFLOW_SIZES=1000,10000,100000 adds the 100,000-node runs (long: see README).
+    // BENCH_WORKFLOW_SIZES=1000,10000,100000 adds the 100,000-node runs (long: see README);
+    // BENCH_FANOUT_SIZES / BENCH_CHAIN_SIZES set one shape's sizes.
     sizes: {
-      fanout: workflowSizes.map((n) => Math.round(n * scale)),
-      chain: workflowSizes.map((n) => Math.round(n * scale)),
+      fanout: fanoutSizes.map((n) => Math.round(n * scale)),
+      chain: chainSizes.map((n) => Math.round(n * scale)),
     },
     timeoutMs: Number(process.env['BENCH_WORKFLOW_TIMEOUT_S'] ?? '1800') * 1000,
     progress,
