@@ -13,7 +13,7 @@ import { printResults, writeResults } from './stats.js';
 import type { Results } from './stats.js';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? '1');
-const sizesFrom = (value: string) => value.split(',').map(Number);
+const sizesFrom = (value: string) => value.split(',').filter(Boolean).map(Number);
 const workflowSizes = process.env['BENCH_WORKFLOW_SIZES'] ?? '1000,10000';
 const fanoutSizes = sizesFrom(process.env['BENCH_FANOUT_SIZES'] ?? workflowSizes);
 const chainSizes = sizesFrom(process.env['BENCH_CHAIN_SIZES'] ?? workflowSizes);
