@@ -46,6 +46,13 @@ export interface WorkflowEffectDeps {
 /** Linux caps one environment string at 128 KiB; base64 grows data by a third. */
 export const MAX_INLINE_ARTIFACT_BYTES = 96 * 1024;
 
+const podRef = (namespace: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  namespace,
+  name,
+});
+
 /** How long one delivery of a pods.clear effect waits for graceful deletion to finish. */
 const CLEAR_PODS_WAIT_MS = 30_000;
 
@@ -106,7 +113,7 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
         for (const name of input.podNames) {
           try {
             await kube.patch(
-              { apiVersion: 'v1', kind: 'Pod', namespace: input.namespace, name },
+              podRef(input.namespace, name),
               { metadata: { labels: { [LABELS.completed]: 'true' } } },
               'merge',
             );
@@ -125,11 +132,7 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
       async run(effect) {
         const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
         const kube = await deps.clusters.forCluster(input.cluster);
-        await Promise.all(
-          input.podNames.map((name) =>
-            kube.delete({ apiVersion: 'v1', kind: 'Pod', namespace: input.namespace, name }),
-          ),
-        );
+        await Promise.all(input.podNames.map((name) => kube.delete(podRef(input.namespace, name))));
         return null;
       },
     },
@@ -138,12 +141,7 @@ export function workflowEffectHandlers(deps: WorkflowEffectDeps): EffectHandler[
       async run(effect) {
         const input = effect.input as { cluster: string; namespace: string; podNames: string[] };
         const kube = await deps.clusters.forCluster(input.cluster);
-        const ref = (name: string) => ({
-          apiVersion: 'v1',
-          kind: 'Pod',
-          namespace: input.namespace,
-          name,
-        });
+        const ref = (name: string) => podRef(input.namespace, name);
         await Promise.all(input.podNames.map((name) => kube.delete(ref(name))));
         // Deleting is graceful on a real cluster: the name is free only once the pod is gone.
         for (let wait = 0; wait < CLEAR_PODS_WAIT_MS; wait += 500) {

@@ -203,18 +203,14 @@ export function reduce(state: WorkflowState, event: WorkflowEvent): EffectReques
       if (!spec.suspend) delete state.spec.suspend;
       if (spec.shutdown && !isWorkflowDone(state.status.phase))
         shutdown(state, spec.shutdown, at, effects);
-      const resumedAt = (
-        (event as { object: KubeObject }).object.metadata.annotations as
-          Record<string, string> | undefined
-      )?.[RESUME_ANNOTATION];
+      const annotations = ((event as { object: KubeObject }).object.metadata.annotations ??
+        {}) as Record<string, string>;
+      const resumedAt = annotations[RESUME_ANNOTATION];
       if (resumedAt && resumedAt !== state.annotations[RESUME_ANNOTATION]) {
         state.annotations[RESUME_ANNOTATION] = resumedAt;
         resumeSuspendNodes(state, undefined, at, undefined);
       } else if (wasSuspended && !spec.suspend) resumeSuspendNodes(state, undefined, at, undefined);
-      const retryValue = (
-        (event as { object: KubeObject }).object.metadata.annotations as
-          Record<string, string> | undefined
-      )?.[RETRY_ANNOTATION];
+      const retryValue = annotations[RETRY_ANNOTATION];
       const retry = parseRetryRequest(retryValue);
       if (retry && retryValue !== state.annotations[RETRY_ANNOTATION]) {
         state.annotations[RETRY_ANNOTATION] = retryValue!;
@@ -403,6 +399,13 @@ function deletePods(cluster: string, podNames: string[], namespace: string): Eff
 /** Most pods one poll asks about by name, and most observations one poll reports. */
 export const POLL_BATCH = 500;
 
+/** The workflow ends in Error before (or outside) the operator's pass. */
+function workflowError(state: WorkflowState, message: string, at: number): void {
+  state.status.phase = 'Error';
+  state.status.message = message;
+  state.status.finishedAt = isoTime(at);
+}
+
 /** Polls unless a poll is in flight; then polls again once its report is in. */
 function requestPoll(state: WorkflowState, effects: EffectRequest[]): void {
   if (state.activePods === 0) return;
@@ -474,9 +477,7 @@ function handleReport(
       state.preparing = false;
       const prepared = result as unknown as PrepareResult | undefined;
       if (failed || prepared?.error) {
-        state.status.phase = 'Error';
-        state.status.message = prepared?.error ?? reason ?? 'preparation failed';
-        state.status.finishedAt = isoTime(at);
+        workflowError(state, prepared?.error ?? reason ?? 'preparation failed', at);
         return false;
       }
       state.library = prepared!.library;
@@ -513,9 +514,7 @@ function handleReport(
       if (!state.clearingPods) return false;
       if (failed) {
         state.clearingPods = 0;
-        state.status.phase = 'Error';
-        state.status.message = `retry could not delete the old pods: ${reason}`;
-        state.status.finishedAt = isoTime(at);
+        workflowError(state, `retry could not delete the old pods: ${reason}`, at);
         return false;
       }
       state.clearingPods--;

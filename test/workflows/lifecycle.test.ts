@@ -1,20 +1,13 @@
 /**
  * What happens around a workflow's pods and after it ends: podGC and ttlStrategy.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded } from '../../shared/runtime/local/embedded.js';
 import type { Embedded } from '../../shared/runtime/local/embedded.js';
+import { startInstantEmbedded, until } from '../support/embedded-workflows.js';
 
 let embedded: Embedded;
 beforeAll(async () => {
-  embedded = await startEmbedded({
-    dataDir: await mkdtemp(join(tmpdir(), 'lifecycle-')),
-    durability: 'none',
-    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
-  });
+  embedded = await startInstantEmbedded('lifecycle-');
 });
 afterAll(async () => embedded?.stop());
 
@@ -34,14 +27,6 @@ const twoSteps = (name: string, spec: Record<string, unknown>) => ({
     ...spec,
   },
 });
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const phaseOf = async (name: string) =>
   (
@@ -71,8 +56,8 @@ describe('podGC and ttlStrategy', () => {
           },
         },
       ]);
-      await until(async () => (await phaseOf('gc')) === 'Succeeded', 'gc to succeed');
-      await until(async () => (await podsOf('gc')).length === 0, 'the pods to be deleted');
+      await until(async () => (await phaseOf('gc')) === 'Succeeded', 'gc to succeed', 200);
+      await until(async () => (await podsOf('gc')).length === 0, 'the pods to be deleted', 200);
       await embedded.runtime.submit([
         {
           id: 'keep',
@@ -81,13 +66,14 @@ describe('podGC and ttlStrategy', () => {
           event: { type: 'Apply', object: twoSteps('keep', {}) },
         },
       ]);
-      await until(async () => (await phaseOf('keep')) === 'Succeeded', 'keep to succeed');
+      await until(async () => (await phaseOf('keep')) === 'Succeeded', 'keep to succeed', 200);
       await until(
         async () =>
           (await podsOf('keep')).every(
             (p) => p.metadata.labels?.['workflows.argoproj.io/completed'] === 'true',
           ),
         'the pods to be labelled completed',
+        200,
       );
       expect(await podsOf('keep')).toHaveLength(2);
     },
@@ -108,11 +94,12 @@ describe('podGC and ttlStrategy', () => {
           },
         },
       ]);
-      await until(async () => (await phaseOf('ttl')) === 'Succeeded', 'ttl to succeed');
+      await until(async () => (await phaseOf('ttl')) === 'Succeeded', 'ttl to succeed', 200);
       expect((await embedded.runtime.get('in-cluster/Workflow/default/ttl')).object).not.toBeNull();
       await until(
         async () => (await embedded.runtime.get('in-cluster/Workflow/default/ttl')).object === null,
         'the Workflow to be deleted',
+        200,
       );
     },
   );

@@ -2,12 +2,9 @@
  * `argosls retry` (Argo's `argo retry`): a failed workflow runs again from where it failed, its
  * succeeded nodes kept and its failed ones (and their pods) redone.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startEmbedded } from '../../shared/runtime/local/embedded.js';
 import type { Embedded } from '../../shared/runtime/local/embedded.js';
+import { startInstantEmbedded, until } from '../support/embedded-workflows.js';
 import type { NodeStatus } from '../../shared/workflows/nodes.js';
 import { RESUME_ANNOTATION } from '../../shared/workflows/reducer.js';
 import { formulateRetry, RETRY_ANNOTATION } from '../../shared/workflows/retry.js';
@@ -15,11 +12,7 @@ import type { WorkflowState } from '../../shared/workflows/state.js';
 
 let embedded: Embedded;
 beforeAll(async () => {
-  embedded = await startEmbedded({
-    dataDir: await mkdtemp(join(tmpdir(), 'retry-')),
-    durability: 'none',
-    simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
-  });
+  embedded = await startInstantEmbedded('retry-');
 });
 afterAll(async () => embedded?.stop());
 
@@ -36,14 +29,6 @@ async function status() {
 }
 const node = async (displayName: string) =>
   Object.values((await status()).nodes ?? {}).find((n) => n.displayName === displayName);
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 it(
   'retries the failed task only: the succeeded one keeps its pod, the failed one is redone',
