@@ -19,6 +19,10 @@ import type { FieldError } from '../resources/validate-object.js';
 import { matchesLabels, parseLabelSelector, SelectorError } from '../resources/label-selector.js';
 import { BodyError, parseDocuments } from './documents.js';
 import { generateName } from '../resources/names.js';
+import type { Outbox } from '../core/ports.js';
+import type { WebhookIngress } from '../events/ingress.js';
+import type { IngressItem } from '../events/ingest.js';
+import { RequestRejected } from '../events/sources/http-source.js';
 
 export interface ApiServerOptions {
   controlPlane: ControlPlane;
@@ -29,6 +33,12 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** How long a write waits for its commit before answering 202. */
   defaultWaitMs?: number;
+  /**
+   * Argo Events' front door: `POST /webhooks/<namespace>/<eventsource>/<event>` (authenticated by
+   * the event source's own secret, not the API token) and `POST /api/v1/ingress`, which puts a
+   * raw message (an S3 notification, a Lambda Kafka payload) on the ingress queue.
+   */
+  events?: { webhooks: WebhookIngress; ingress: Outbox<IngressItem> };
 }
 
 class HttpError extends Error {
@@ -75,7 +85,12 @@ class Api {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
+    if (url.pathname.startsWith('/webhooks/')) return this.webhook(req, res, url);
     this.authorize(req);
+    if (url.pathname === '/api/v1/ingress') {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      return this.ingress(req, res);
+    }
     if (url.pathname === '/version') return sendJson(res, 200, { version: this.options.version });
     if (url.pathname === '/api/v1/apply') {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
@@ -119,6 +134,59 @@ class Api {
       default:
         throw methodNotAllowed(method, 'GET, PATCH, DELETE');
     }
+  }
+
+  /** A webhook delivery: the event source's route decides (signature, method, size). */
+  private async webhook(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const events = this.options.events;
+    const parts = url.pathname.slice('/webhooks/'.length).split('/').map(decodeURIComponent);
+    if (!events || parts.length !== 3 || parts.some((p) => p === ''))
+      throw new HttpError(
+        404,
+        'NotFound',
+        `no route ${url.pathname}: use /webhooks/<namespace>/<eventsource>/<event>`,
+      );
+    const limit = this.options.maxBodyBytes ?? 10 * 1024 * 1024;
+    const body = await readBody(req, limit);
+    const outcome = await events.webhooks
+      .handle(
+        {
+          cluster: url.searchParams.get('cluster') ?? HOME_CLUSTER,
+          namespace: parts[0]!,
+          eventSource: parts[1]!,
+          eventName: parts[2]!,
+        },
+        { method: req.method ?? 'GET', headers: req.headers, body, query: url.searchParams },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof RequestRejected) return { status: err.status, message: err.message };
+        throw err;
+      });
+    if (outcome.status === 202)
+      return sendJson(res, 202, { result: 'accepted', message: outcome.message });
+    const reasons: Record<number, string> = {
+      400: 'BadRequest',
+      401: 'Unauthorized',
+      404: 'NotFound',
+      405: 'MethodNotAllowed',
+      413: 'RequestEntityTooLarge',
+    };
+    sendStatus(res, outcome.status, reasons[outcome.status] ?? 'Failure', outcome.message);
+  }
+
+  /** A raw ingress message, as S3 or a Kafka mapping would put it on the ingress queue. */
+  private async ingress(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const events = this.options.events;
+    if (!events) throw new HttpError(404, 'NotFound', 'this control plane has no event ingress');
+    const body = await readBody(req, 256 * 1024);
+    try {
+      JSON.parse(body);
+    } catch (err) {
+      throw new HttpError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
+    }
+    const id = createHash('sha256').update(body).digest('hex');
+    await events.ingress.send([{ kind: 'raw', id, at: this.cp.clock.now(), body }]);
+    sendJson(res, 202, { result: 'accepted', id });
   }
 
   private authorize(req: IncomingMessage): void {

@@ -182,6 +182,8 @@ export class EffectWorker {
           effectKind: effect.kind,
           reason: outcome.reason,
           attempts: outcome.attempts,
+          // A machine correlates a failure by the tag it gave the effect's input, if any.
+          ...(tagOf(effect.input) !== undefined ? { tag: tagOf(effect.input) } : {}),
         };
     const message: Message = {
       id: effectReportId(effect),
@@ -191,6 +193,10 @@ export class EffectWorker {
     };
     await this.deps.commands.send([message]);
   }
+}
+
+function tagOf(input: Json): Json | undefined {
+  return input && typeof input === 'object' && !Array.isArray(input) ? input['tag'] : undefined;
 }
 
 /** Effect kinds the core itself provides to every machine. */

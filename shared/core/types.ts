@@ -108,6 +108,8 @@ export interface EffectFailedEvent {
   effectKind: string;
   reason: string;
   attempts: number;
+  /** The effect input's `tag`, when it has one. */
+  tag?: Json;
 }
 
 export interface TimerFiredEvent {

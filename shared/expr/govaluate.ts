@@ -102,9 +102,19 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     if (isVariableStart(c)) {
+      // A backslash escapes the next character (`dep\-1`), as govaluate's lexer allows.
       let j = i + 1;
-      while (j < source.length && isVariablePart(source[j]!)) j++;
-      const word = source.slice(i, j);
+      let word = c;
+      while (j < source.length) {
+        const ch = source[j]!;
+        if (ch === '\\' && j + 1 < source.length) {
+          word += source[j + 1];
+          j += 2;
+        } else if (isVariablePart(ch)) {
+          word += ch;
+          j++;
+        } else break;
+      }
       if (word === 'true' || word === 'false')
         tokens.push({ kind: 'bool', value: word === 'true', at });
       else if (word === 'in') tokens.push({ kind: 'op', op: 'in', at });

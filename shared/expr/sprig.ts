@@ -103,6 +103,15 @@ function b64decode(s: string): string {
   return Buffer.from(s, 'base64').toString('utf8');
 }
 
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, (value as Record<string, unknown>)[k]]),
+  );
+}
+
 export const sprigFunctions: Record<string, Fn> = {
   // strings
   trim: (s) => toGoString(s).trim(),
@@ -171,8 +180,9 @@ export const sprigFunctions: Record<string, Fn> = {
   // encodings
   b64enc: (s) => Buffer.from(toGoString(s), 'utf8').toString('base64'),
   b64dec: (s) => b64decode(toGoString(s)),
-  toJson: (v) => JSON.stringify(v ?? null),
-  toPrettyJson: (v) => JSON.stringify(v ?? null, null, 2),
+  // Go's encoding/json writes map keys sorted.
+  toJson: (v) => JSON.stringify(v ?? null, sortedKeys),
+  toPrettyJson: (v) => JSON.stringify(v ?? null, sortedKeys, 2),
   fromJson: (s) => {
     try {
       return JSON.parse(toGoString(s)) as unknown;

@@ -6,13 +6,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbedded } from '../../shared/runtime/local/embedded.js';
-import type { Embedded } from '../../shared/runtime/local/embedded.js';
+import type { Embedded, EmbeddedOptions } from '../../shared/runtime/local/embedded.js';
 
-export async function startInstantEmbedded(prefix: string): Promise<Embedded> {
+export async function startInstantEmbedded(
+  prefix: string,
+  options: Partial<EmbeddedOptions> = {},
+): Promise<Embedded> {
   return startEmbedded({
     dataDir: await mkdtemp(join(tmpdir(), prefix)),
     durability: 'none',
     simulated: { controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } },
+    ...options,
   });
 }
 

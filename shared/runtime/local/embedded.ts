@@ -17,6 +17,8 @@ import { connectHomeCluster } from './home-cluster.js';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import { podChangeHint, WATCHED_PODS_SELECTOR } from '../../workflows/pod-watch.js';
 import type { HomeCluster } from './home-cluster.js';
+import { startEventIngress } from './event-ingress.js';
+import type { EventIngress } from './event-ingress.js';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -30,6 +32,11 @@ export interface EmbeddedOptions {
    * simulated cluster only; elsewhere the workflows' backoff polls alone learn of changes).
    */
   watchPods?: boolean;
+  /**
+   * Listen on the ports EventSources declare (`:12000/github`), on this address, as Argo's event
+   * source pods do. Their events also arrive under `/webhooks/...` on the API port.
+   */
+  eventSourcePorts?: { host: string };
   /** The simulated kubelet's timing and pod executor (simulated cluster only). */
   simulated?: { controllers?: Partial<ControllerOptions>; executor?: PodExecutor };
 }
@@ -37,6 +44,7 @@ export interface EmbeddedOptions {
 export interface Embedded {
   runtime: LocalRuntime;
   cluster: HomeCluster;
+  events: EventIngress;
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         },
       }),
   });
+  const events = await startEventIngress(runtime, {
+    dataDir: options.dataDir,
+    durability: options.durability,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.eventSourcePorts ? { declaredPorts: options.eventSourcePorts } : {}),
+  });
   const podWatch =
     (options.watchPods ?? Boolean(cluster.simulated))
       ? await watchWorkflowPods(cluster.kubernetes, runtime)
@@ -74,8 +88,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   return {
     runtime,
     cluster,
+    events,
     async stop() {
       podWatch?.stop();
+      await events.stop();
       await runtime.stop();
       await cluster.stop();
     },

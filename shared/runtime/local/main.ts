@@ -38,6 +38,8 @@ Options:
                         python / node / argosay programs for real on this machine, each pod in
                         its own chroot (refused on a non-loopback --host without a token);
                         none: pods only change phase.
+  --no-event-ports      Do not listen on the ports EventSources declare (\`port: "12000"\`);
+                        their events still arrive under /webhooks on the API port.
   -h, --help            This help.
 
 HTTP API (JSON; Kubernetes-style objects):
@@ -48,6 +50,10 @@ HTTP API (JSON; Kubernetes-style objects):
   PATCH  /api/v1/resources/:kind/:namespace/:name    merge-patch+json or json-patch+json
   DELETE /api/v1/resources/:kind/:namespace/:name    honours finalizers
   GET    /api/v1/resources/:kind/:namespace/:name/events   the resource's event log
+  POST   /api/v1/ingress                             a raw ingress message (S3 notification,
+                                                     Lambda Kafka payload), as SQS would carry it
+  POST   /webhooks/:namespace/:eventsource/:event    Argo Events webhooks (no API token: the
+                                                     event source's own secret or signature)
 `;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -66,6 +72,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
       'pod-executor': { type: 'string', default: 'sim' },
+      'no-event-ports': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -101,10 +108,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   );
   const log = jsonLog(level as 'info');
 
-  const { runtime, cluster } = await startEmbedded({
+  const { runtime, cluster, events } = await startEmbedded({
     dataDir,
     durability: values.durability as Durability,
     log,
+    ...(values['no-event-ports'] ? {} : { eventSourcePorts: { host } }),
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context ? { context: values.context } : {}),
     ...(podExecutor !== 'none' && !values.kubeconfig
@@ -123,6 +131,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     : (values.token ?? process.env['ARGO_SERVERLESS_TOKEN'] ?? (await storedToken(dataDir)));
   const server = createApiServer({
     controlPlane: runtime,
+    events,
     auth: token ? { token } : { none: true },
     log,
     version: '0.1.0',

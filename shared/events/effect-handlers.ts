@@ -1,0 +1,143 @@
+/**
+ * Effect workers for Sensor triggers: k8s objects of other kinds than argoproj.io (the cluster's
+ * API, as the Sensor's service account), http requests and log lines. Each is idempotent on the
+ * effect id as far as its target allows: a create of a derived name that exists is success, an
+ * http request carries the effect id as `Idempotency-Key`. A failure that retrying cannot mend is
+ * reported as the trigger's error (result `{tag, error}`), never thrown into a DLQ.
+ */
+import type { EffectHandler } from '../core/effects.js';
+import { isTransient, TransientError } from '../core/effects.js';
+import type { Kubernetes, KubePatchType } from '../core/kubernetes.js';
+import { KubernetesError } from '../core/kubernetes.js';
+import type { KubeObject } from '../core/objects.js';
+import type { Json, SecretRef } from '../core/types.js';
+import { EventEffects } from './triggers/plan.js';
+
+export interface EventEffectDeps {
+  clusters: { forCluster(name: string): Promise<Kubernetes> };
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+interface K8sInput {
+  tag: string;
+  cluster: string;
+  operation: 'create' | 'update' | 'patch' | 'delete';
+  object: KubeObject;
+  derivedName: boolean;
+  patchStrategy?: string;
+  serviceAccountName: string;
+}
+
+interface HttpInput {
+  tag: string;
+  url: string;
+  method: string;
+  payload: string;
+  headers: Record<string, string>;
+  secureHeaders: { name: string; secret: SecretRef }[];
+  timeoutSeconds: number;
+}
+
+export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
+  return [
+    {
+      kind: EventEffects.K8s,
+      run: (effect) =>
+        reportErrors((effect.input as unknown as K8sInput).tag, () =>
+          k8s(deps, effect.input as unknown as K8sInput),
+        ),
+    },
+    {
+      kind: EventEffects.Http,
+      run: (effect, ctx) =>
+        reportErrors((effect.input as unknown as HttpInput).tag, async () => {
+          const input = effect.input as unknown as HttpInput;
+          const headers: Record<string, string> = {
+            'Content-Type': 'application/json',
+            ...input.headers,
+            'Idempotency-Key': effect.id,
+          };
+          for (const h of input.secureHeaders) headers[h.name] = await ctx.secret(h.secret);
+          const response = await (deps.fetch ?? fetch)(input.url, {
+            method: input.method,
+            headers,
+            ...(input.method === 'GET' || input.method === 'HEAD' ? {} : { body: input.payload }),
+            signal: AbortSignal.timeout(input.timeoutSeconds * 1000),
+          }).catch((err: unknown) => {
+            throw new TransientError(`${input.method} ${input.url}: ${(err as Error).message}`);
+          });
+          await response.arrayBuffer();
+          if (response.status >= 500 || response.status === 429)
+            throw new TransientError(`${input.method} ${input.url}: HTTP ${response.status}`);
+          if (response.status >= 300)
+            throw new Error(`${input.method} ${input.url}: HTTP ${response.status}`);
+          return { tag: input.tag, status: response.status };
+        }),
+    },
+    {
+      kind: EventEffects.Log,
+      async run(effect, ctx) {
+        const input = effect.input as { tag: string; sensor: string; events: Json };
+        ctx.log.info('sensor log trigger', {
+          sensor: input.sensor,
+          trigger: input.tag,
+          events: input.events,
+        });
+        return { tag: input.tag };
+      },
+    },
+  ];
+}
+
+async function reportErrors(tag: string, run: () => Promise<Json>): Promise<Json> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    return { tag, error: (err as Error).message };
+  }
+}
+
+async function k8s(deps: EventEffectDeps, input: K8sInput): Promise<Json> {
+  const kube = await deps.clusters.forCluster(input.cluster);
+  const namespace = String(input.object.metadata.namespace ?? 'default');
+  const as = { impersonate: { serviceAccount: input.serviceAccountName, namespace } };
+  const ref = {
+    apiVersion: input.object.apiVersion,
+    kind: input.object.kind,
+    name: input.object.metadata.name,
+    ...(input.object.metadata.namespace ? { namespace } : {}),
+  };
+  switch (input.operation) {
+    case 'create':
+      try {
+        await kube.create(input.object, as);
+      } catch (err) {
+        // A derived name is this firing's own: it exists because an earlier run created it.
+        if (!(err instanceof KubernetesError && err.code === 'AlreadyExists' && input.derivedName))
+          throw err;
+      }
+      break;
+    case 'update':
+      await kube.apply(input.object, { ...as, force: true });
+      break;
+    case 'patch': {
+      const type: KubePatchType =
+        input.patchStrategy === 'application/json-patch+json'
+          ? 'json'
+          : input.patchStrategy === 'application/strategic-merge-patch+json'
+            ? 'strategic'
+            : 'merge';
+      await kube.patch(ref, input.object, type, as);
+      break;
+    }
+    case 'delete':
+      await kube.delete(ref, as);
+      break;
+  }
+  return {
+    tag: input.tag,
+    object: `${input.object.kind}/${namespace}/${input.object.metadata.name}`,
+  };
+}

@@ -1,0 +1,23 @@
+/** What every trigger planner is given, and what it returns: effects for the Sensor to ask for. */
+import type { EffectRequest } from '../../core/types.js';
+import type { ArgoEvent } from '../types.js';
+
+export interface TriggerContext {
+  sensorKey: string;
+  cluster: string;
+  namespace: string;
+  serviceAccountName?: string;
+  /** The trigger's name: effect inputs carry it as their tag. */
+  trigger: string;
+  /** Unique per firing and stable on replay (trigger + event ids): names derive from it. */
+  seed: string;
+  events: Readonly<Record<string, ArgoEvent>>;
+}
+
+export type TriggerPlanner<T> = (spec: T, ctx: TriggerContext) => EffectRequest[];
+
+export const EventEffects = {
+  K8s: 'events.k8s',
+  Http: 'events.http',
+  Log: 'events.log',
+} as const;

@@ -1,0 +1,220 @@
+/** The Sensor reducer: slots, conditions, firing and what it asks for. */
+import { describe, expect, it } from 'vitest';
+import type { EffectRequest } from '../../shared/core/types.js';
+import type { KubeObject } from '../../shared/core/objects.js';
+import { initialSensorState, reduceSensor } from '../../shared/events/sensor.js';
+import type { SensorState } from '../../shared/events/sensor.js';
+import type { ArgoEvent, SensorSpec } from '../../shared/events/types.js';
+
+const KEY = 'in-cluster/Sensor/argo-events/s';
+
+function sensor(spec: SensorSpec): SensorState {
+  const object = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Sensor',
+    metadata: { name: 's', namespace: 'argo-events' },
+    spec,
+  } as unknown as KubeObject;
+  return initialSensorState(KEY, object);
+}
+
+function event(eventName: string, id: string, data: unknown = { body: { n: id } }): ArgoEvent {
+  return {
+    context: {
+      id,
+      source: 'es',
+      specversion: '1.0',
+      type: 'webhook',
+      subject: eventName,
+      time: '2026-11-30T10:00:00Z',
+      datacontenttype: 'application/json',
+    },
+    data: data as ArgoEvent['data'],
+  };
+}
+
+function arrive(state: SensorState, e: ArgoEvent): EffectRequest[] {
+  const effects: EffectRequest[] = [];
+  reduceSensor(
+    state,
+    { type: 'EventArrived', at: Date.parse('2026-11-30T10:00:00Z'), event: e },
+    effects,
+  );
+  return effects;
+}
+
+const workflow = (generateName: string) => ({
+  k8s: {
+    operation: 'create' as const,
+    source: {
+      resource: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName },
+        spec: { entrypoint: 'main' },
+      },
+    },
+  },
+});
+
+const deps = [
+  { name: 'dep-a', eventSourceName: 'es', eventName: 'a' },
+  { name: 'dep-b', eventSourceName: 'es', eventName: 'b' },
+];
+
+describe('a trigger without conditions waits for every dependency', () => {
+  it('holds the first, fires on the second, then clears its slots', () => {
+    const s = sensor({
+      dependencies: deps,
+      triggers: [{ template: { name: 't', ...workflow('wf-') } }],
+    });
+    expect(arrive(s, event('a', 'e1'))).toEqual([]);
+    expect(s.slots['t']).toEqual({ 'dep-a': 'e1' });
+    const fired = arrive(s, event('b', 'e2'));
+    expect(fired).toHaveLength(1);
+    expect(s.slots['t']).toEqual({});
+    expect(s.held).toEqual({});
+    expect(s.triggers['t']!.fired).toBe(1);
+  });
+
+  it('a newer event of the same dependency overwrites the slot and is recorded as superseding it', () => {
+    const s = sensor({
+      dependencies: deps,
+      triggers: [{ template: { name: 't', ...workflow('wf-') } }],
+    });
+    arrive(s, event('a', 'e1'));
+    arrive(s, event('a', 'e3'));
+    expect(s.slots['t']).toEqual({ 'dep-a': 'e3' });
+    expect(s.recent.find((d) => d.kind === 'superseded')).toMatchObject({
+      eventId: 'e1',
+      message: 'by e3',
+    });
+    const [effect] = arrive(s, event('b', 'e2'));
+    const input = effect!.input as { event: { object: { metadata: { name: string } } } };
+    expect(input.event.object.metadata.name).toMatch(/^wf-[a-z0-9]{5}$/);
+  });
+});
+
+describe('conditions', () => {
+  it('"dep-a || dep-b" fires on each event alone (dashes in names work)', () => {
+    const s = sensor({
+      dependencies: deps,
+      triggers: [{ template: { name: 't', conditions: 'dep-a || dep-b', ...workflow('wf-') } }],
+    });
+    expect(arrive(s, event('a', 'e1'))).toHaveLength(1);
+    expect(arrive(s, event('b', 'e2'))).toHaveLength(1);
+    expect(s.triggers['t']!.fired).toBe(2);
+  });
+
+  it('a trigger ignores dependencies its conditions do not name', () => {
+    const s = sensor({
+      dependencies: [...deps, { name: 'dep-c', eventSourceName: 'es', eventName: 'c' }],
+      triggers: [{ template: { name: 't', conditions: 'dep-a && dep-b', ...workflow('wf-') } }],
+    });
+    arrive(s, event('c', 'e0'));
+    expect(s.slots['t']).toBeUndefined();
+  });
+
+  it('each trigger keeps its own slots', () => {
+    const s = sensor({
+      dependencies: deps,
+      triggers: [
+        { template: { name: 'both', conditions: 'dep-a && dep-b', ...workflow('both-') } },
+        { template: { name: 'only-a', conditions: 'dep-a', ...workflow('a-') } },
+      ],
+    });
+    expect(arrive(s, event('a', 'e1'))).toHaveLength(1);
+    expect(s.slots['both']).toEqual({ 'dep-a': 'e1' });
+  });
+});
+
+describe('firing', () => {
+  it('names derive from the events: the same events give the same name', () => {
+    const run = () => {
+      const s = sensor({
+        dependencies: [deps[0]!],
+        triggers: [{ template: { name: 't', ...workflow('wf-') } }],
+      });
+      return JSON.stringify(arrive(s, event('a', 'same-id')));
+    };
+    expect(run()).toBe(run());
+  });
+
+  it('a Workflow is sent to our machine in the Sensor namespace, with parameters applied', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            k8s: {
+              ...workflow('wf-').k8s,
+              parameters: [
+                { src: { dependencyName: 'dep-a', dataKey: 'body.n' }, dest: 'spec.entrypoint' },
+              ],
+            },
+          },
+        },
+      ],
+    });
+    const [effect] = arrive(s, event('a', 'e9'));
+    expect(effect!.kind).toBe('message.send');
+    const input = effect!.input as {
+      key: string;
+      event: { type: string; object: { spec: unknown; metadata: { namespace: string } } };
+    };
+    expect(input.key).toMatch(/^in-cluster\/Workflow\/argo-events\/wf-/);
+    expect(input.event.type).toBe('Apply');
+    expect(input.event.object.spec).toEqual({ entrypoint: 'e9' });
+    expect(input.event.object.metadata.namespace).toBe('argo-events');
+  });
+
+  it('filtered events fire nothing and are counted', () => {
+    const s = sensor({
+      dependencies: [
+        { ...deps[0]!, filters: { data: [{ path: 'body.n', type: 'string', value: ['^keep$'] }] } },
+      ],
+      triggers: [{ template: { name: 't', ...workflow('wf-') } }],
+    });
+    expect(arrive(s, event('a', 'drop'))).toEqual([]);
+    expect(arrive(s, event('a', 'keep'))).toHaveLength(1);
+    expect(s.filtered).toBe(1);
+  });
+
+  it('a parameter that cannot resolve fails the trigger with the reason, not the Sensor', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            k8s: {
+              ...workflow('wf-').k8s,
+              parameters: [
+                { src: { dependencyName: 'dep-a', dataKey: 'body.missing' }, dest: 'spec.x' },
+              ],
+            },
+          },
+        },
+      ],
+    });
+    expect(arrive(s, event('a', 'e1'))).toEqual([]);
+    expect(s.triggers['t']).toMatchObject({ fired: 0, failed: 1 });
+    expect(s.triggers['t']!.lastError).toMatch(/unable to resolve 'dep-a'/);
+  });
+
+  it('an effect failure reported with the trigger tag is the trigger error', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [{ template: { name: 't', http: { url: 'http://x' } } }],
+    });
+    const [effect] = arrive(s, event('a', 'e1'));
+    expect(effect!.kind).toBe('events.http');
+    reduceSensor(
+      s,
+      { type: 'EffectFailed', at: 0, effectKind: 'events.http', reason: 'HTTP 503', tag: 't' },
+      [],
+    );
+    expect(s.triggers['t']).toMatchObject({ fired: 1, failed: 1, lastError: 'HTTP 503' });
+  });
+});
