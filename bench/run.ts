@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks, prints the figures and merges them into
  * bench/results.json (flat keys). Sizes can be scaled with BENCH_SCALE (default 1); BENCH_ONLY
- * picks one group (core, workflows).
+ * picks one group (core, workflows, events).
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { benchCoreEmbedded } from './core-embedded.js';
 import { benchCorePure } from './core-pure.js';
 import { benchCoreAwsLane } from './core-aws-lane.js';
 import { benchWorkflows } from './workflows.js';
+import { benchEvents } from './events.js';
 import { printResults, writeResults } from './stats.js';
 import type { Results } from './stats.js';
 
@@ -63,6 +64,16 @@ await run('workflows: fan-out / fan-in and chain DAGs, instant pods', () =>
     progress,
   }),
 );
+
+// Open loop: BENCH_EVENTS_RATES deliveries per second, BENCH_EVENTS_SECONDS each.
+const eventRates = sizesFrom(process.env['BENCH_EVENTS_RATES'] ?? '25,50,100,200');
+const eventSeconds = Number(process.env['BENCH_EVENTS_SECONDS'] ?? '10');
+for (const durability of ['fsync', 'none'] as const) {
+  await run(
+    `events: signed webhook -> Sensor -> Workflow -> first pod, open loop, durability ${durability}`,
+    () => benchEvents({ rates: eventRates, seconds: eventSeconds, durability, progress }),
+  );
+}
 
 all['bench.machine'] = `${process.platform}-${process.arch}, node ${process.version}`;
 all['bench.date'] = new Date().toISOString();
