@@ -12,9 +12,14 @@ import { KubernetesError } from '../core/kubernetes.js';
 import type { KubeObject } from '../core/objects.js';
 import type { Json, SecretRef } from '../core/types.js';
 import { EventEffects } from './triggers/plan.js';
+import type { ArgoEvent } from './types.js';
 
 export interface EventEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
+  /** Routes an event to the Sensors listening for it (calendar sources publish through it). */
+  events?: {
+    route(cluster: string, namespace: string, at: number, event: ArgoEvent): Promise<number>;
+  };
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -74,6 +79,22 @@ export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
             throw new Error(`${input.method} ${input.url}: HTTP ${response.status}`);
           return { tag: input.tag, status: response.status };
         }),
+    },
+    {
+      kind: EventEffects.Publish,
+      silent: true,
+      async run(effect) {
+        const input = effect.input as unknown as {
+          cluster: string;
+          namespace: string;
+          at: number;
+          event: ArgoEvent;
+        };
+        if (!deps.events) throw new Error('this runtime cannot route events to Sensors');
+        // Command ids derive from the event id: publishing twice sends the same commands.
+        await deps.events.route(input.cluster, input.namespace, input.at, input.event);
+        return null;
+      },
     },
     {
       kind: EventEffects.Log,

@@ -10,6 +10,8 @@ import { kindValidators } from '../resources/validate-object.js';
 import { tokenize } from '../expr/govaluate.js';
 import { EVENT_SOURCE_SPEC_FIELDS, SUPPORTED_SOURCE_TYPES } from './sources/index.js';
 import { SUPPORTED_SOURCES } from './triggers/source.js';
+import { nextCalendarTime } from './sources/calendar.js';
+import type { CalendarSourceEntry } from './sources/calendar.js';
 import { SUPPORTED_WORKFLOW_OPERATIONS } from './triggers/argo-workflow.js';
 
 /** Every event source type of Argo Events (EventSourceSpec), so ours can say "not supported". */
@@ -183,12 +185,24 @@ function checkSourceEntry(c: Checker, type: string, entry: Obj, path: string): v
     }
     case 'kafka':
       c.required(entry, 'topic', path);
-      for (const f of ['url', 'consumerGroup', 'tls', 'sasl', 'partition'])
-        if (entry[f] !== undefined && f !== 'partition')
+      for (const f of ['url', 'consumerGroup', 'tls', 'sasl'])
+        if (entry[f] !== undefined)
           c.warn(
             `${path}.${f}`,
             'not used: records arrive through a Kafka event source mapping (infra)',
           );
+      break;
+    case 'calendar':
+      try {
+        nextCalendarTime(entry as CalendarSourceEntry, Date.now());
+      } catch (err) {
+        c.error(path, (err as Error).message);
+      }
+      if (entry['persistence'] !== undefined)
+        c.warn(
+          `${path}.persistence`,
+          'not needed: timers are durable, a missed fire time fires late once',
+        );
       break;
   }
 }

@@ -9,7 +9,7 @@ import { cronWorkflowKind } from '../workflows/cron-machine.js';
 import { workflowEffectHandlers } from '../workflows/effect-handlers.js';
 import type { WorkflowEffectDeps } from '../workflows/effect-handlers.js';
 import { registerWorkflowValidators } from '../workflows/validation.js';
-import { sensorKind } from '../events/machine.js';
+import { eventSourceKind, sensorKind } from '../events/machine.js';
 import { eventEffectHandlers } from '../events/effect-handlers.js';
 import type { EventEffectDeps } from '../events/effect-handlers.js';
 import { registerEventValidators } from '../events/validation.js';
@@ -17,7 +17,12 @@ import { registerEventValidators } from '../events/validation.js';
 registerWorkflowValidators();
 registerEventValidators();
 
-export const kindMachines: readonly KindMachine[] = [workflowKind, cronWorkflowKind, sensorKind];
+export const kindMachines: readonly KindMachine[] = [
+  workflowKind,
+  cronWorkflowKind,
+  sensorKind,
+  eventSourceKind,
+];
 
 /** What the subsystems' effect handlers need from the runtime they run in. */
 export type SubsystemDeps = WorkflowEffectDeps & EventEffectDeps;

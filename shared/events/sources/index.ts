@@ -1,8 +1,8 @@
 /**
  * The event source types we run, and how each is fed: over HTTP (webhook, github, gitlab), from
- * the ingress queue (s3 and minio bucket notifications), or from a Kafka event source mapping
- * (kafka). Everything else Argo offers (sqs and calendar included, for now) is refused by name
- * when an EventSource is applied (see validation.ts).
+ * the ingress queue (s3 and minio bucket notifications), from a Kafka event source mapping
+ * (kafka), or by the Timers port (calendar). Everything else Argo offers (its sqs source
+ * included, for now) is refused by name when an EventSource is applied (see validation.ts).
  */
 import type { KubeObject } from '../../core/objects.js';
 import type { HttpRoute } from './http-source.js';
@@ -14,7 +14,7 @@ import { gitlabRoutes } from './gitlab.js';
 import type { GitlabSourceEntry } from './gitlab.js';
 
 export const HTTP_SOURCE_TYPES = ['webhook', 'github', 'gitlab'] as const;
-export const SUPPORTED_SOURCE_TYPES = [...HTTP_SOURCE_TYPES, 's3', 'minio', 'kafka'];
+export const SUPPORTED_SOURCE_TYPES = [...HTTP_SOURCE_TYPES, 's3', 'minio', 'kafka', 'calendar'];
 
 /** Spec fields of an EventSource that are not event source types. */
 export const EVENT_SOURCE_SPEC_FIELDS = ['eventBusName', 'template', 'service', 'replicas'];

@@ -5,6 +5,7 @@
  * each record becomes Argo's Kafka event data `{topic, key, partition, body, timestamp, headers}`.
  */
 import type { Json } from '../../core/types.js';
+import { goTimeString } from './go-time.js';
 
 export interface KafkaSourceEntry {
   url?: string;
@@ -47,14 +48,6 @@ export interface KafkaMatch {
   data: Json;
   dedupKey: string;
   time: string;
-}
-
-/** Go's time.Time.String() for a UTC instant: `2006-01-02 15:04:05.999 +0000 UTC`. */
-function goTimeString(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2006-01-02T15:04:05.999Z
-  const [date, time] = iso.slice(0, -1).split('T') as [string, string];
-  const trimmed = time.replace(/\.?0+$/, '');
-  return `${date} ${trimmed} +0000 UTC`;
 }
 
 export function matchKafkaRecords(

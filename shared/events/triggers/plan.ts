@@ -20,4 +20,6 @@ export const EventEffects = {
   K8s: 'events.k8s',
   Http: 'events.http',
   Log: 'events.log',
+  /** input: { cluster, namespace, at, event } -> the event routed to the Sensors listening. */
+  Publish: 'events.publish',
 } as const;

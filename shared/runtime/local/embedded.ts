@@ -17,7 +17,7 @@ import { connectHomeCluster } from './home-cluster.js';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import { podChangeHint, WATCHED_PODS_SELECTOR } from '../../workflows/pod-watch.js';
 import type { HomeCluster } from './home-cluster.js';
-import { startEventIngress } from './event-ingress.js';
+import { ingestFor, startEventIngress } from './event-ingress.js';
 import type { EventIngress } from './event-ingress.js';
 
 export interface EmbeddedOptions {
@@ -73,6 +73,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           },
           get: async (key) => (await rt.get(key)).object,
         },
+        events: ingestFor(rt, options.log),
       }),
   });
   const events = await startEventIngress(runtime, {

@@ -52,17 +52,7 @@ export async function startEventIngress(
     maxReceiveCount: 5,
     durability: options.durability,
   });
-  const objects = async (kind: string, filter: { cluster: string; namespace?: string }) =>
-    (await runtime.list(kind, filter)).flatMap((e) =>
-      e.object ? [e.object as unknown as KubeObject] : [],
-    );
-  const ingest = new Ingest({
-    eventSources: (cluster) => objects('EventSource', { cluster }),
-    sensors: (cluster, namespace) => objects('Sensor', { cluster, namespace }),
-    commands: runtime.commands,
-    clock: runtime.clock,
-    log,
-  });
+  const ingest = ingestFor(runtime, log);
   ingress.start(ingest.handleBatch, { batchSize: 10, concurrency: 4 });
   const webhooks = new WebhookIngress({
     eventSource: async (cluster, namespace, name) =>
@@ -93,6 +83,21 @@ export async function startEventIngress(
       await ingress.close();
     },
   };
+}
+
+/** Routing to Sensors over the runtime's index and commands queue. */
+export function ingestFor(runtime: LocalRuntime, log: Log = silentLog): Ingest {
+  const objects = async (kind: string, filter: { cluster: string; namespace?: string }) =>
+    (await runtime.list(kind, filter)).flatMap((e) =>
+      e.object ? [e.object as unknown as KubeObject] : [],
+    );
+  return new Ingest({
+    eventSources: (cluster) => objects('EventSource', { cluster }),
+    sensors: (cluster, namespace) => objects('Sensor', { cluster, namespace }),
+    commands: runtime.commands,
+    clock: runtime.clock,
+    log,
+  });
 }
 
 /** One HTTP server per declared port; requests go to the EventSource route at that endpoint. */

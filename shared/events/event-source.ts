@@ -1,0 +1,148 @@
+/**
+ * The EventSource as a pure reducer. HTTP-fed and queue-fed sources need nothing from it (the
+ * ingress reads the spec); calendar sources do: one timer per calendar event, and when it fires
+ * the event is published to the Sensors (`events.publish`) and the next fire time armed. A stale
+ * timer generation (the spec changed since) is ignored.
+ */
+import type { EffectRequest, Json, ResourceKey } from '../core/types.js';
+import { parseKey } from '../core/types.js';
+import { CoreEffects } from '../core/effects.js';
+import type { KubeObject } from '../core/objects.js';
+import type { CalendarSourceEntry } from './sources/calendar.js';
+import { calendarData, nextCalendarTime } from './sources/calendar.js';
+import { eventId, makeEvent } from './event.js';
+import { EventEffects } from './triggers/plan.js';
+
+export interface EventSourceState {
+  key: ResourceKey;
+  namespace: string;
+  name: string;
+  calendar: Record<string, CalendarSourceEntry>;
+  /** Calendar event -> its armed timer. Generations only grow, so old timers stay stale. */
+  timers: Record<string, { generation: number; fireAt: number }>;
+  generation: number;
+  published: number;
+  lastError?: string;
+}
+
+export type EventSourceEvent =
+  | { type: 'xstate.init'; at: number }
+  | { type: 'ObjectApplied'; at: number; object: KubeObject }
+  | { type: 'TimerFired'; at: number; timerId: string; generation: number }
+  | { type: string; at: number; [k: string]: unknown };
+
+export function initialEventSourceState(key: ResourceKey, object: KubeObject): EventSourceState {
+  return {
+    key,
+    namespace: object.metadata.namespace ?? 'default',
+    name: object.metadata.name,
+    calendar: calendarOf(object),
+    timers: {},
+    generation: 0,
+    published: 0,
+  };
+}
+
+function calendarOf(object: KubeObject): Record<string, CalendarSourceEntry> {
+  return structuredClone(
+    ((object.spec as { calendar?: Record<string, CalendarSourceEntry> } | undefined)?.calendar ??
+      {}) as Record<string, CalendarSourceEntry>,
+  );
+}
+
+const timerId = (eventName: string) => `calendar:${eventName}`;
+
+export function reduceEventSource(
+  state: EventSourceState,
+  event: EventSourceEvent,
+  effects: EffectRequest[],
+): void {
+  switch (event.type) {
+    case 'xstate.init':
+      armAll(state, event.at, effects);
+      return;
+    case 'ObjectApplied':
+      state.calendar = calendarOf((event as { object: KubeObject }).object);
+      state.timers = {};
+      armAll(state, event.at, effects);
+      return;
+    case 'TimerFired': {
+      const e = event as { timerId: string; generation: number };
+      const name = Object.keys(state.timers).find((n) => timerId(n) === e.timerId);
+      const timer = name ? state.timers[name] : undefined;
+      if (!name || !timer || timer.generation !== e.generation) return;
+      const entry = state.calendar[name]!;
+      const origin = {
+        namespace: state.namespace,
+        eventSource: state.name,
+        eventName: name,
+        type: 'calendar',
+      };
+      const published = makeEvent(
+        origin,
+        eventId(origin, String(timer.fireAt)),
+        timer.fireAt,
+        calendarData(entry, timer.fireAt),
+      );
+      effects.push({
+        kind: EventEffects.Publish,
+        input: {
+          cluster: parseKey(state.key).cluster,
+          namespace: state.namespace,
+          at: timer.fireAt,
+          event: published as unknown as Json,
+        },
+      });
+      state.published++;
+      arm(state, name, timer.fireAt, effects);
+      return;
+    }
+  }
+}
+
+function armAll(state: EventSourceState, at: number, effects: EffectRequest[]): void {
+  for (const name of Object.keys(state.calendar)) arm(state, name, at, effects);
+}
+
+function arm(state: EventSourceState, name: string, after: number, effects: EffectRequest[]): void {
+  let fireAt: number;
+  try {
+    fireAt = nextCalendarTime(state.calendar[name]!, after);
+  } catch (err) {
+    state.lastError = `calendar ${name}: ${(err as Error).message}`;
+    delete state.timers[name];
+    return;
+  }
+  state.generation++;
+  state.timers[name] = { generation: state.generation, fireAt };
+  effects.push({
+    kind: CoreEffects.SetTimer,
+    input: { timerId: timerId(name), generation: state.generation, fireAt },
+  });
+}
+
+export function eventSourceStatus(state: EventSourceState): Json {
+  return {
+    conditions: [
+      {
+        type: 'Deployed',
+        status: 'True',
+        reason: 'Serverless',
+        message: 'runs on events, no deployment',
+      },
+      { type: 'SourcesProvided', status: 'True' },
+    ],
+    ...(Object.keys(state.timers).length
+      ? {
+          calendar: Object.fromEntries(
+            Object.entries(state.timers).map(([n, t]) => [
+              n,
+              { nextFireTime: new Date(t.fireAt).toISOString() },
+            ]),
+          ),
+        }
+      : {}),
+    published: state.published,
+    ...(state.lastError ? { lastError: state.lastError } : {}),
+  } as Json;
+}
