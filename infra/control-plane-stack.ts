@@ -41,6 +41,7 @@ export class ControlPlaneStack extends Stack {
         Controller: functions.controller,
         Effects: functions.effects,
         Timers: functions.timers,
+        Ingest: functions.ingest,
       },
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -19,12 +19,14 @@ export const TIMEOUTS = {
   controller: Duration.seconds(30),
   effects: Duration.seconds(120),
   timers: Duration.seconds(30),
+  ingest: Duration.seconds(30),
 } as const;
 
 export class ControlPlaneFunctions extends Construct {
   readonly controller: NodejsFunction;
   readonly effects: NodejsFunction;
   readonly timers: NodejsFunction;
+  readonly ingest: NodejsFunction;
 
   constructor(
     scope: Construct,
@@ -38,6 +40,7 @@ export class ControlPlaneFunctions extends Construct {
       COMMANDS_QUEUE_URL: queues.commands.queueUrl,
       EFFECTS_QUEUE_URL: queues.effects.queueUrl,
       TIMERS_QUEUE_URL: queues.timers.queueUrl,
+      INGRESS_QUEUE_URL: queues.ingress.queueUrl,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const make = (name: keyof typeof TIMEOUTS, memorySize: number) =>
@@ -63,6 +66,7 @@ export class ControlPlaneFunctions extends Construct {
     this.controller = make('controller', 512);
     this.effects = make('effects', 512);
     this.timers = make('timers', 256);
+    this.ingest = make('ingest', 256);
 
     const source = (queue: ControlPlaneQueues['commands']) =>
       new SqsEventSource(queue, {
@@ -73,9 +77,10 @@ export class ControlPlaneFunctions extends Construct {
     this.controller.addEventSource(source(queues.commands));
     this.effects.addEventSource(source(queues.effects));
     this.timers.addEventSource(source(queues.timers));
+    this.ingest.addEventSource(source(queues.ingress));
 
     // cdk-nag (AwsSolutions) findings we accept, each for a stated reason.
-    for (const fn of [this.controller, this.effects, this.timers]) {
+    for (const fn of [this.controller, this.effects, this.timers, this.ingest]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
@@ -94,5 +99,8 @@ export class ControlPlaneFunctions extends Construct {
     queues.timers.grantSendMessages(this.effects);
     queues.commands.grantSendMessages(this.timers);
     queues.timers.grantSendMessages(this.timers);
+    // ingest reads the EventSource and Sensor index entries and sends commands to Sensors.
+    table.grantReadData(this.ingest);
+    queues.commands.grantSendMessages(this.ingest);
   }
 }

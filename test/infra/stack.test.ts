@@ -40,23 +40,24 @@ describe('CDK stack', () => {
     });
   });
 
-  it('runs three Node.js 22 arm64 functions wired to their queues with partial batch responses', () => {
+  it('runs four Node.js 22 arm64 functions wired to their queues with partial batch responses', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x' },
     });
-    expect(Object.keys(functions).length).toBe(3);
+    expect(Object.keys(functions).length).toBe(4);
     for (const f of Object.values(functions)) {
       expect(f.Properties.Architectures).toEqual(['arm64']);
       expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual([
         'COMMANDS_QUEUE_URL',
         'EFFECTS_QUEUE_URL',
+        'INGRESS_QUEUE_URL',
         'POWERTOOLS_LOG_LEVEL',
         'TABLE_NAME',
         'TIMERS_QUEUE_URL',
       ]);
     }
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    expect(Object.keys(mappings).length).toBe(3);
+    expect(Object.keys(mappings).length).toBe(4);
     for (const m of Object.values(mappings)) {
       expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       expect(m.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
@@ -82,7 +83,7 @@ describe('CDK stack', () => {
     const metrics = alarms.map((a) => a.Properties.MetricName as string);
     expect(metrics.filter((m) => m === 'ApproximateNumberOfMessagesVisible').length).toBe(4);
     expect(metrics.filter((m) => m === 'ApproximateAgeOfOldestMessage').length).toBe(4);
-    expect(metrics.filter((m) => m === 'Errors').length).toBe(3);
+    expect(metrics.filter((m) => m === 'Errors').length).toBe(4);
     for (const a of alarms) expect(a.Properties.AlarmDescription).toBeTruthy();
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });

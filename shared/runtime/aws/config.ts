@@ -7,6 +7,8 @@ export interface AwsConfig {
   commandsQueueUrl: string;
   effectsQueueUrl: string;
   timersQueueUrl: string;
+  /** The ingress queue (webhook function's output); only the event functions need it. */
+  ingressQueueUrl?: string;
   region?: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
@@ -30,6 +32,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     effectsQueueUrl: env[REQUIRED.effectsQueueUrl]!,
     timersQueueUrl: env[REQUIRED.timersQueueUrl]!,
   };
+  if (env['INGRESS_QUEUE_URL']) config.ingressQueueUrl = env['INGRESS_QUEUE_URL'];
   if (env['AWS_REGION']) config.region = env['AWS_REGION'];
   if (env['DYNAMODB_ENDPOINT']) config.dynamodbEndpoint = env['DYNAMODB_ENDPOINT'];
   if (env['SQS_ENDPOINT']) config.sqsEndpoint = env['SQS_ENDPOINT'];

@@ -12,6 +12,7 @@ import { Runner } from '../../core/runner.js';
 import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import type { SubsystemDeps } from '../registry.js';
 import type { AwsPorts } from './wiring.js';
+import { ingestFromStore } from './events.js';
 
 export interface SubsystemsOnAws {
   /** The artifact bucket (env ARTIFACTS_BUCKET); without it artifacts fail with a clear error. */
@@ -69,5 +70,6 @@ export function subsystemDepsOnAws(
       submit: (key, event, id) => ports.commands.send([{ id, key, at: ports.clock.now(), event }]),
       get: read,
     },
+    events: ingestFromStore(ports),
   };
 }
