@@ -12,7 +12,8 @@ import { KubernetesError } from '../core/kubernetes.js';
 import type { KubeObject } from '../core/objects.js';
 import type { Json, SecretRef } from '../core/types.js';
 import { EventEffects } from './triggers/plan.js';
-import type { ArgoEvent } from './types.js';
+import type { ArgoEvent, ArtifactLocation } from './types.js';
+import { parseSourceText } from './triggers/source.js';
 
 export interface EventEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
@@ -42,6 +43,14 @@ interface HttpInput {
   headers: Record<string, string>;
   secureHeaders: { name: string; secret: SecretRef }[];
   timeoutSeconds: number;
+  allowedStatuses?: number[];
+}
+
+interface ResolveInput {
+  tag: string;
+  cluster: string;
+  namespace: string;
+  source: ArtifactLocation;
 }
 
 export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
@@ -70,15 +79,27 @@ export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
             ...(input.method === 'GET' || input.method === 'HEAD' ? {} : { body: input.payload }),
             signal: AbortSignal.timeout(input.timeoutSeconds * 1000),
           }).catch((err: unknown) => {
+            // Not reached at all (refused, reset, timed out): worth another try.
             throw new TransientError(`${input.method} ${input.url}: ${(err as Error).message}`);
           });
           await response.arrayBuffer();
-          if (response.status >= 500 || response.status === 429)
-            throw new TransientError(`${input.method} ${input.url}: HTTP ${response.status}`);
-          if (response.status >= 300)
-            throw new Error(`${input.method} ${input.url}: HTTP ${response.status}`);
+          // As Argo: a status decides only when the trigger's policy lists the allowed ones.
+          if (input.allowedStatuses && !input.allowedStatuses.includes(response.status))
+            throw new Error(
+              `${input.method} ${input.url}: HTTP ${response.status}, not in policy.status.allow [${input.allowedStatuses.join(', ')}]`,
+            );
           return { tag: input.tag, status: response.status };
         }),
+    },
+    {
+      kind: EventEffects.Resolve,
+      run: (effect) => {
+        const input = effect.input as unknown as ResolveInput;
+        return reportErrors(input.tag, async () => ({
+          tag: input.tag,
+          object: await resolveSource(deps, input),
+        }));
+      },
     },
     {
       kind: EventEffects.Publish,
@@ -161,4 +182,39 @@ async function k8s(deps: EventEffectDeps, input: K8sInput): Promise<Json> {
     tag: input.tag,
     object: `${input.object.kind}/${namespace}/${input.object.metadata.name}`,
   };
+}
+
+/** Fetches a trigger source the Sensor cannot read itself. */
+async function resolveSource(deps: EventEffectDeps, input: ResolveInput): Promise<Json> {
+  const { source } = input;
+  if (source.configmap) {
+    const namespace = source.configmap.namespace ?? input.namespace;
+    const where = `ConfigMap ${namespace}/${source.configmap.name}`;
+    const kube = await deps.clusters.forCluster(input.cluster);
+    const cm = await kube.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: source.configmap.name,
+      namespace,
+    });
+    if (!cm) throw new Error(`${where} does not exist`);
+    const text = (cm['data'] as Record<string, string> | undefined)?.[source.configmap.key];
+    if (text === undefined) throw new Error(`${where} has no key "${source.configmap.key}"`);
+    return parseSourceText(text, `${where} key ${source.configmap.key}`);
+  }
+  if (source.url) {
+    const response = await (deps.fetch ?? fetch)(source.url.path, {
+      signal: AbortSignal.timeout(30_000),
+    }).catch((err: unknown) => {
+      throw new TransientError(`GET ${source.url!.path}: ${(err as Error).message}`);
+    });
+    const text = await response.text();
+    if (response.status >= 500)
+      throw new TransientError(`GET ${source.url.path}: HTTP ${response.status}`);
+    if (!response.ok) throw new Error(`GET ${source.url.path}: HTTP ${response.status}`);
+    return parseSourceText(text, source.url.path);
+  }
+  throw new Error(
+    `trigger source "${Object.keys(source)[0] ?? '(none)'}" is not supported by argo-serverless`,
+  );
 }

@@ -3,8 +3,11 @@
  * filtered, and offered to each trigger whose conditions name the dependency. As in Argo, a trigger
  * keeps one slot per dependency (a newer event overwrites it, and the older one is recorded as
  * superseded), fires when its conditions hold with the slots it has, and then clears them; a
- * trigger whose conditions are only `||` fires on each event alone. Every event stays in the log;
- * the status keeps counters and the latest dispositions.
+ * trigger whose conditions are only `||` fires on each event alone. `conditionsReset` clears the
+ * slots on a cron schedule (a timer). A firing whose trigger source must be fetched (a ConfigMap,
+ * a URL) or whose effect reports back is kept until its outcome arrives; a failed firing fires the
+ * trigger's `dlqTrigger` with the same events. Every event stays in the log; the status keeps
+ * counters and the latest dispositions.
  */
 import type { EffectRequest, Json, ResourceKey } from '../core/types.js';
 import { parseKey } from '../core/types.js';
@@ -19,6 +22,10 @@ import { planK8sTrigger } from './triggers/k8s.js';
 import { planArgoWorkflowTrigger } from './triggers/argo-workflow.js';
 import { planHttpTrigger } from './triggers/http.js';
 import { planLogTrigger } from './triggers/log.js';
+import { EventEffects } from './triggers/plan.js';
+import { needsResolving } from './triggers/source.js';
+import { CoreEffects } from '../core/effects.js';
+import { nextFireTime, parseCronSchedule } from '../workflows/cron.js';
 
 /** How many dispositions the status keeps (the log keeps them all). */
 export const RECENT_LIMIT = 20;
@@ -41,14 +48,32 @@ export interface TriggerState {
   lastError?: string;
 }
 
+/** A firing waiting for its trigger source or for its effects' outcome. */
+export interface Firing {
+  trigger: string;
+  /** dependency -> event id (the events are in `held`). */
+  events: Record<string, string>;
+  stage: 'resolving' | 'running';
+  /** Effects that report back still outstanding. */
+  pending: number;
+  /** A dlqTrigger firing, which has no DLQ of its own. */
+  dlq?: boolean;
+}
+
 export interface SensorState {
   key: ResourceKey;
   namespace: string;
   spec: SensorSpec;
   /** trigger -> dependency -> id of the event held in that slot. */
   slots: Record<string, Record<string, string>>;
-  /** Events held by some slot, by id. */
+  /** Events held by a slot or a firing, by id. */
   held: Record<string, ArgoEvent>;
+  /** Firings in progress, by tag (`<trigger>#<seq>`, carried by their effects). */
+  firings: Record<string, Firing>;
+  seq: number;
+  /** conditionsReset timers, by trigger. */
+  resets: Record<string, { generation: number; fireAt: number }>;
+  generation: number;
   triggers: Record<string, TriggerState>;
   received: number;
   filtered: number;
@@ -61,6 +86,7 @@ export type SensorEvent =
   | { type: 'EventArrived'; at: number; event: ArgoEvent }
   | { type: 'EffectSucceeded'; at: number; effectKind: string; result: Json }
   | { type: 'EffectFailed'; at: number; effectKind: string; reason: string; tag?: Json }
+  | { type: 'TimerFired'; at: number; timerId: string; generation: number }
   | { type: string; at: number; [k: string]: unknown };
 
 export function initialSensorState(key: ResourceKey, object: KubeObject): SensorState {
@@ -70,6 +96,10 @@ export function initialSensorState(key: ResourceKey, object: KubeObject): Sensor
     spec: structuredClone(object.spec) as unknown as SensorSpec,
     slots: {},
     held: {},
+    firings: {},
+    seq: 0,
+    resets: {},
+    generation: 0,
     triggers: {},
     received: 0,
     filtered: 0,
@@ -83,6 +113,9 @@ export function reduceSensor(
   effects: EffectRequest[],
 ): void {
   switch (event.type) {
+    case 'xstate.init':
+      armResets(state, event.at, effects);
+      return;
     case 'ObjectApplied': {
       state.spec = structuredClone(
         (event as { object: KubeObject }).object.spec,
@@ -97,6 +130,8 @@ export function reduceSensor(
           for (const dep of Object.keys(state.slots[name]!))
             if (!deps.has(dep)) delete state.slots[name]![dep];
       }
+      state.resets = {};
+      armResets(state, event.at, effects);
       collectHeld(state);
       return;
     }
@@ -104,18 +139,73 @@ export function reduceSensor(
       arrive(state, (event as { event: ArgoEvent }).event, event.at, effects);
       return;
     case 'EffectSucceeded': {
-      const e = event as { result: Json };
-      const result = e.result as { tag?: string; error?: string } | null;
-      if (result && typeof result.tag === 'string' && result.error)
-        triggerFailed(state, result.tag, result.error, event.at);
+      const result = (event as { result: Json }).result as {
+        tag?: string;
+        error?: string;
+        object?: Json;
+      } | null;
+      if (!result || typeof result.tag !== 'string') return;
+      if (result.error) firingFailed(state, result.tag, result.error, event.at, effects);
+      else if (result.object !== undefined)
+        resolved(state, result.tag, result.object, event.at, effects);
+      else firingDone(state, result.tag);
+      collectHeld(state);
       return;
     }
     case 'EffectFailed': {
-      const e = event as { reason: string; tag?: Json; effectKind: string };
-      if (typeof e.tag === 'string') triggerFailed(state, e.tag, e.reason, event.at);
+      const e = event as { reason: string; tag?: Json };
+      if (typeof e.tag === 'string') firingFailed(state, e.tag, e.reason, event.at, effects);
+      collectHeld(state);
+      return;
+    }
+    case 'TimerFired': {
+      const e = event as { timerId: string; generation: number };
+      const trigger = e.timerId.startsWith('reset:') ? e.timerId.slice('reset:'.length) : '';
+      const timer = state.resets[trigger];
+      if (!timer || timer.generation !== e.generation) return;
+      for (const [dep, id] of Object.entries(state.slots[trigger] ?? {}))
+        record(state, event.at, {
+          eventId: id,
+          dependency: dep,
+          trigger,
+          kind: 'cleared',
+          message: 'conditionsReset',
+        });
+      state.slots[trigger] = {};
+      collectHeld(state);
+      armReset(state, trigger, timer.fireAt, effects);
       return;
     }
   }
+}
+
+/** A timer per trigger with `conditionsReset: [{byTime: {cron, timezone}}]`. */
+function armResets(state: SensorState, at: number, effects: EffectRequest[]): void {
+  for (const t of state.spec.triggers)
+    if (t.template.conditionsReset?.some((r) => r.byTime?.cron))
+      armReset(state, t.template.name, at, effects);
+}
+
+function armReset(
+  state: SensorState,
+  trigger: string,
+  after: number,
+  effects: EffectRequest[],
+): void {
+  const t = state.spec.triggers.find((x) => x.template.name === trigger);
+  const times = (t?.template.conditionsReset ?? [])
+    .filter((r) => r.byTime?.cron)
+    .map((r) =>
+      nextFireTime(parseCronSchedule(r.byTime!.cron), after, r.byTime!.timezone || 'UTC'),
+    );
+  if (times.length === 0) return;
+  state.generation++;
+  const fireAt = Math.min(...times);
+  state.resets[trigger] = { generation: state.generation, fireAt };
+  effects.push({
+    kind: CoreEffects.SetTimer,
+    input: { timerId: `reset:${trigger}`, generation: state.generation, fireAt },
+  });
 }
 
 function arrive(state: SensorState, event: ArgoEvent, at: number, effects: EffectRequest[]): void {
@@ -205,11 +295,68 @@ function fire(
   events: Record<string, ArgoEvent>,
   at: number,
   effects: EffectRequest[],
+  dlq = false,
 ): void {
   const name = trigger.template.name;
+  const tag = `${name}#${++state.seq}`;
   const ids = Object.values(events)
     .map((e) => e.context.id)
     .sort();
+  const firing: Firing = {
+    trigger: name,
+    events: Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.context.id])),
+    stage: 'running',
+    pending: 0,
+    ...(dlq ? { dlq } : {}),
+  };
+  for (const e of Object.values(events)) state.held[e.context.id] ??= e;
+  state.firings[tag] = firing;
+  const t = (state.triggers[name] ??= { fired: 0, failed: 0 });
+  t.fired++;
+  t.lastFiredAt = new Date(at).toISOString();
+  record(state, at, {
+    eventId: ids.join(','),
+    trigger: name,
+    kind: 'fired',
+    ...(dlq ? { message: 'dlqTrigger' } : {}),
+  });
+  let template: Trigger['template'];
+  try {
+    // Argo applies `trigger.parameters` to the template first, then the type's own parameters.
+    template = (trigger.parameters?.length
+      ? applyParams(trigger.template as unknown as Json, trigger.parameters, events)
+      : trigger.template) as unknown as Trigger['template'];
+  } catch (err) {
+    firingFailed(state, tag, (err as Error).message, at, effects);
+    return;
+  }
+  const source = template.k8s?.source ?? template.argoWorkflow?.source;
+  if (source && needsResolving(source)) {
+    firing.stage = 'resolving';
+    effects.push({
+      kind: EventEffects.Resolve,
+      input: {
+        tag,
+        cluster: parseKey(state.key).cluster,
+        namespace: state.namespace,
+        source: source as unknown as Json,
+      },
+    });
+    return;
+  }
+  run(state, tag, template, at, effects);
+}
+
+/** Plans the firing's trigger and asks for its effects. */
+function run(
+  state: SensorState,
+  tag: string,
+  template: Trigger['template'],
+  at: number,
+  effects: EffectRequest[],
+): void {
+  const firing = state.firings[tag]!;
+  const events = eventsOf(state, firing);
   const ctx: TriggerContext = {
     sensorKey: state.key,
     cluster: parseKey(state.key).cluster,
@@ -217,27 +364,98 @@ function fire(
     ...(state.spec.template?.serviceAccountName
       ? { serviceAccountName: state.spec.template.serviceAccountName }
       : {}),
-    trigger: name,
-    seed: `${state.key}/${name}/${ids.join(',')}`,
+    trigger: firing.trigger,
+    tag,
+    ...(allowed(state, firing.trigger) ? { allowedStatuses: allowed(state, firing.trigger)! } : {}),
+    seed: `${state.key}/${firing.trigger}/${Object.values(firing.events).sort().join(',')}`,
     events,
   };
-  const t = (state.triggers[name] ??= { fired: 0, failed: 0 });
   let planned: EffectRequest[];
   try {
-    // Argo applies `trigger.parameters` to the template first, then the type's own parameters.
-    const template = (trigger.parameters?.length
-      ? applyParams(trigger.template as unknown as Json, trigger.parameters, events)
-      : trigger.template) as unknown as Trigger['template'];
     planned = planFor(template, ctx);
   } catch (err) {
-    triggerFailed(state, name, (err as Error).message, at, ids.join(','));
+    firingFailed(state, tag, (err as Error).message, at, effects);
     return;
   }
-  t.fired++;
-  t.lastFiredAt = new Date(at).toISOString();
-  delete t.lastError;
   effects.push(...planned);
-  record(state, at, { eventId: ids.join(','), trigger: name, kind: 'fired' });
+  firing.stage = 'running';
+  firing.pending = planned.filter((e) => REPORTING.has(e.kind)).length;
+  const t = state.triggers[firing.trigger]!;
+  if (firing.pending === 0) {
+    delete t.lastError;
+    delete state.firings[tag];
+  }
+}
+
+function allowed(state: SensorState, trigger: string): number[] | undefined {
+  return state.spec.triggers.find((t) => t.template.name === trigger)?.policy?.status?.allow;
+}
+
+/** Effect kinds whose outcome comes back to the Sensor (message.send is silent). */
+const REPORTING = new Set<string>([EventEffects.K8s, EventEffects.Http, EventEffects.Log]);
+
+function eventsOf(state: SensorState, firing: Firing): Record<string, ArgoEvent> {
+  const events: Record<string, ArgoEvent> = {};
+  for (const [dep, id] of Object.entries(firing.events))
+    if (state.held[id]) events[dep] = state.held[id]!;
+  return events;
+}
+
+/** The trigger source came back from the cluster or a URL: now the trigger can run. */
+function resolved(
+  state: SensorState,
+  tag: string,
+  object: Json,
+  at: number,
+  effects: EffectRequest[],
+): void {
+  const firing = state.firings[tag];
+  if (!firing || firing.stage !== 'resolving') return;
+  const trigger = state.spec.triggers.find((t) => t.template.name === firing.trigger);
+  if (!trigger) return firingDone(state, tag);
+  const events = eventsOf(state, firing);
+  let template: Trigger['template'];
+  try {
+    template = (trigger.parameters?.length
+      ? applyParams(trigger.template as unknown as Json, trigger.parameters, events)
+      : structuredClone(trigger.template)) as unknown as Trigger['template'];
+  } catch (err) {
+    return firingFailed(state, tag, (err as Error).message, at, effects);
+  }
+  const body = template.k8s ?? template.argoWorkflow;
+  if (body) body.source = { resource: object };
+  run(state, tag, template, at, effects);
+}
+
+function firingDone(state: SensorState, tag: string): void {
+  const firing = state.firings[tag];
+  if (!firing) return;
+  if (--firing.pending > 0) return;
+  delete state.triggers[firing.trigger]?.lastError;
+  delete state.firings[tag];
+}
+
+function firingFailed(
+  state: SensorState,
+  tag: string,
+  message: string,
+  at: number,
+  effects: EffectRequest[],
+): void {
+  const firing = state.firings[tag];
+  const name = firing?.trigger ?? tag.split('#')[0]!;
+  triggerFailed(state, name, message, at, firing ? Object.values(firing.events).join(',') : '');
+  if (!firing) return;
+  delete state.firings[tag];
+  const trigger = state.spec.triggers.find((t) => t.template.name === name);
+  if (!firing.dlq && trigger?.dlqTrigger) {
+    const dlq = trigger.dlqTrigger;
+    const dlqTrigger: Trigger = {
+      ...dlq,
+      template: { ...dlq.template, name: dlq.template?.name || `${name}-dlq` },
+    };
+    fire(state, dlqTrigger, eventsOf(state, firing), at, effects, true);
+  }
 }
 
 function planFor(template: Trigger['template'], ctx: TriggerContext): EffectRequest[] {
@@ -272,7 +490,10 @@ function record(state: SensorState, at: number, d: Omit<Disposition, 'at'>): voi
 
 /** Held events no slot refers to any more are let go (the log still has them). */
 function collectHeld(state: SensorState): void {
-  const live = new Set(Object.values(state.slots).flatMap((s) => Object.values(s)));
+  const live = new Set([
+    ...Object.values(state.slots).flatMap((s) => Object.values(s)),
+    ...Object.values(state.firings).flatMap((f) => Object.values(f.events)),
+  ]);
   for (const id of Object.keys(state.held)) if (!live.has(id)) delete state.held[id];
 }
 

@@ -85,7 +85,7 @@ export interface TriggerParameter {
 export interface ArtifactLocation {
   resource?: Json;
   inline?: string;
-  configmap?: { name: string; key: string };
+  configmap?: { name: string; key: string; namespace?: string };
   file?: { path: string };
   url?: { path: string; verifyCert?: boolean };
   git?: Json;
@@ -110,6 +110,8 @@ export interface ArgoWorkflowTrigger {
 
 export interface HttpTrigger {
   url: string;
+  /** The field's old name (Argo Events < 1.0). */
+  serverURL?: string;
   method?: string;
   payload?: TriggerParameter[];
   parameters?: TriggerParameter[];
@@ -154,10 +156,15 @@ export interface Backoff {
   steps?: number;
 }
 
+export interface TriggerPolicy {
+  k8s?: Json;
+  status?: { allow?: number[] };
+}
+
 export interface Trigger {
   template: TriggerTemplate;
   parameters?: TriggerParameter[];
-  policy?: Json;
+  policy?: TriggerPolicy;
   retryStrategy?: Backoff;
   rateLimit?: { unit?: 'Second' | 'Minute' | 'Hour'; requestsPerUnit?: number };
   atLeastOnce?: boolean;

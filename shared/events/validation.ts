@@ -8,6 +8,7 @@ import type { KubeObject } from '../core/objects.js';
 import type { FieldError, KindValidator, Validation } from '../resources/validate-object.js';
 import { kindValidators } from '../resources/validate-object.js';
 import { tokenize } from '../expr/govaluate.js';
+import { nextFireTime, parseCronSchedule } from '../workflows/cron.js';
 import { EVENT_SOURCE_SPEC_FIELDS, SUPPORTED_SOURCE_TYPES } from './sources/index.js';
 import { SUPPORTED_SOURCES } from './triggers/source.js';
 import { nextCalendarTime } from './sources/calendar.js';
@@ -320,25 +321,38 @@ function checkTrigger(c: Checker, t: unknown, path: string, depNames: Set<string
         `${at}.argoWorkflow.operation`,
         `operation "${String(body['operation'])}" is not supported by argo-serverless (supported: ${SUPPORTED_WORKFLOW_OPERATIONS.join(', ')})`,
       );
-    if (type === 'http') c.required(body, 'url', `${at}.http`);
+    if (type === 'http') {
+      if (body['url'] === undefined && typeof body['serverURL'] === 'string')
+        c.warn(`${at}.http.serverURL`, 'the old name of url (Argo Events < 1.0): read as url');
+      else c.required(body, 'url', `${at}.http`);
+    }
   }
   if (typeof template['conditions'] === 'string' && template['conditions'].trim()) {
     parseCheck(c, template['conditions'].replaceAll('-', '\\-'), `${at}.conditions`);
     for (const word of template['conditions'].split(/[\s()&|!]+/).filter(Boolean))
       if (!depNames.has(word)) c.error(`${at}.conditions`, `unknown dependency "${word}"`);
   }
-  if (template['conditionsReset'] !== undefined)
-    c.warn(
-      `${at}.conditionsReset`,
-      'accepted and not yet applied: slots clear only when the trigger fires',
-    );
-  for (const f of ['policy', 'rateLimit', 'dlqTrigger', 'retryStrategy', 'atLeastOnce'])
+  ((template['conditionsReset'] as unknown[] | undefined) ?? []).forEach((r, j) => {
+    const cron = (r as { byTime?: { cron?: string; timezone?: string } } | null)?.byTime;
+    const where = `${at}.conditionsReset[${j}].byTime`;
+    if (!cron?.cron) return c.error(`${where}.cron`, 'required');
+    try {
+      nextFireTime(parseCronSchedule(cron.cron), Date.now(), cron.timezone || 'UTC');
+    } catch (err) {
+      c.error(`${where}.cron`, (err as Error).message);
+    }
+  });
+  const policy = t['policy'] as { k8s?: unknown } | undefined;
+  if (policy?.k8s !== undefined)
+    c.warn(`${path}.policy.k8s`, 'accepted and not yet applied: resource labels are not awaited');
+  if (isObj(t['dlqTrigger'])) checkTrigger(c, t['dlqTrigger'], `${path}.dlqTrigger`, depNames);
+  for (const f of ['rateLimit', 'retryStrategy', 'atLeastOnce'])
     if (t[f] !== undefined)
       c.warn(
         `${path}.${f}`,
-        f === 'retryStrategy' || f === 'atLeastOnce'
-          ? 'effects are retried with backoff and delivered at least once regardless'
-          : 'accepted and not yet applied',
+        f === 'rateLimit'
+          ? 'accepted and not yet applied'
+          : 'effects are retried with backoff and delivered at least once regardless',
       );
 }
 

@@ -5,11 +5,10 @@
  * (Allow / Forbid / Replace), startingDeadlineSeconds, suspend, and history limits; finished
  * Workflows report back to it (see the workflow reducer).
  */
-import { enqueueActions, setup } from 'xstate';
 import type { Json, JsonObject, ResourceKey } from '../core/types.js';
 import { formatKey, parseKey } from '../core/types.js';
-import type { KindMachine, MachineInput, PersistedMachine } from '../core/machines.js';
-import { effectAction } from '../core/machines.js';
+import type { KindMachine, PersistedMachine } from '../core/machines.js';
+import { reducerMachine } from '../core/reducer-machine.js';
 import { CoreEffects } from '../core/effects.js';
 import type { KubeObject } from '../core/objects.js';
 import { nextFireTime, parseCronSchedule } from './cron.js';
@@ -18,6 +17,8 @@ import { isoTime } from './nodes.js';
 
 export const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
 export const SCHEDULED_TIME_ANNOTATION = 'workflows.argoproj.io/scheduled-time';
+/** `argo submit --from cronwf/<name>` (a Sensor's submit-from): a Workflow now, off schedule. */
+export const CRON_SUBMIT_EVENT = 'SubmitFrom';
 
 export interface CronState {
   key: ResourceKey;
@@ -41,6 +42,7 @@ type CronEvent =
   | { type: 'TimerFired'; at: number; timerId: string; generation: number }
   | { type: 'ObjectApplied'; at: number; object: KubeObject }
   | { type: 'WorkflowFinished'; at: number; name: string; phase: string }
+  | { type: typeof CRON_SUBMIT_EVENT; at: number; name: string }
   | { type: string; at: number; [k: string]: unknown };
 
 interface Effect {
@@ -107,6 +109,17 @@ export function reduceCron(state: CronState, event: CronEvent, effects: Effect[]
       arm(state, event.at, effects);
       return;
     }
+    case CRON_SUBMIT_EVENT: {
+      // Not one of the scheduled runs: no scheduled-time, not counted for concurrencyPolicy.
+      const name = (event as { name: string }).name;
+      effects.push(
+        send(workflowKey(state, name), {
+          type: 'Apply',
+          object: cronWorkflowObject(state, name, {}),
+        }),
+      );
+      return;
+    }
     case 'WorkflowFinished': {
       const e = event as { name: string; phase: string };
       if (!state.active.includes(e.name)) return;
@@ -153,30 +166,35 @@ function fire(state: CronState, scheduled: number, now: number, effects: Effect[
     }
   }
   const name = `${state.name}-${Math.floor(scheduled / 1000)}`;
-  const spec = state.spec.workflowSpec;
-  const metadata: JsonObject = {
-    name,
-    namespace: state.namespace,
-    labels: { ...(state.spec.workflowMetadata?.labels ?? {}), [CRON_LABEL]: state.name },
-    annotations: {
-      ...(state.spec.workflowMetadata?.annotations ?? {}),
-      [SCHEDULED_TIME_ANNOTATION]: isoTime(scheduled),
-    },
-  };
   effects.push(
     send(workflowKey(state, name), {
       type: 'Apply',
-      object: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Workflow',
-        metadata,
-        spec: spec as unknown as Json,
-      },
+      object: cronWorkflowObject(state, name, { [SCHEDULED_TIME_ANNOTATION]: isoTime(scheduled) }),
     }),
   );
   state.active.push(name);
   state.lastScheduledTime = isoTime(scheduled);
   state.conditions = [];
+}
+
+/** The Workflow a CronWorkflow makes: its workflowSpec and workflowMetadata, labelled with it. */
+function cronWorkflowObject(
+  state: CronState,
+  name: string,
+  annotations: Record<string, string>,
+): JsonObject {
+  const metadata: JsonObject = {
+    name,
+    namespace: state.namespace,
+    labels: { ...(state.spec.workflowMetadata?.labels ?? {}), [CRON_LABEL]: state.name },
+    annotations: { ...(state.spec.workflowMetadata?.annotations ?? {}), ...annotations },
+  };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata,
+    spec: state.spec.workflowSpec as unknown as Json,
+  };
 }
 
 function trimHistory(state: CronState, effects: Effect[]): void {
@@ -203,45 +221,12 @@ function send(key: ResourceKey, event: JsonObject): Effect {
   return { kind: CoreEffects.SendMessage, input: { key, event } };
 }
 
-const actionName = (kind: string) => `effect:${kind}`;
-
-export const cronWorkflowMachine = setup({
-  types: {} as { context: { state: CronState }; events: CronEvent; input: MachineInput },
-  actions: {
-    [actionName(CoreEffects.SetTimer)]: effectAction(CoreEffects.SetTimer),
-    [actionName(CoreEffects.SendMessage)]: effectAction(CoreEffects.SendMessage),
-  },
-}).createMachine({
+export const cronWorkflowMachine = reducerMachine<CronState>({
   id: 'cron-workflow',
-  context: ({ input }) => ({ state: initialCronState(input.key, input.object) }),
-  initial: 'active',
-  entry: enqueueActions(({ context, event, enqueue }) => {
-    const state = structuredClone(context.state);
-    const effects: Effect[] = [];
-    reduceCron(
-      state,
-      { type: 'xstate.init', at: (event as unknown as { input?: MachineInput }).input?.at ?? 0 },
-      effects,
-    );
-    enqueue.assign({ state });
-    for (const e of effects) enqueue({ type: actionName(e.kind), params: e.input } as never);
-  }),
-  states: {
-    active: {
-      on: {
-        '*': {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const state = structuredClone(context.state);
-            const effects: Effect[] = [];
-            reduceCron(state, event, effects);
-            enqueue.assign({ state });
-            for (const e of effects)
-              enqueue({ type: actionName(e.kind), params: e.input } as never);
-          }),
-        },
-      },
-    },
-  },
+  stateName: 'active',
+  effectKinds: [CoreEffects.SetTimer, CoreEffects.SendMessage],
+  initial: (input) => initialCronState(input.key, input.object),
+  reduce: (state, event, effects) => reduceCron(state, event as CronEvent, effects),
 });
 
 export const cronWorkflowKind: KindMachine = {

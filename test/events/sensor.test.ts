@@ -199,7 +199,7 @@ describe('firing', () => {
       ],
     });
     expect(arrive(s, event('a', 'e1'))).toEqual([]);
-    expect(s.triggers['t']).toMatchObject({ fired: 0, failed: 1 });
+    expect(s.triggers['t']).toMatchObject({ fired: 1, failed: 1 });
     expect(s.triggers['t']!.lastError).toMatch(/unable to resolve 'dep-a'/);
   });
 
@@ -216,5 +216,209 @@ describe('firing', () => {
       [],
     );
     expect(s.triggers['t']).toMatchObject({ fired: 1, failed: 1, lastError: 'HTTP 503' });
+  });
+});
+
+describe('firings that wait: trigger sources, outcomes, dlqTrigger', () => {
+  const http = { template: { name: 't', http: { url: 'http://x' } } };
+
+  it('a failed firing fires the dlqTrigger with the same events, once', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [{ ...http, dlqTrigger: { template: { name: 'dlq', log: {} } } }],
+    });
+    const [effect] = arrive(s, event('a', 'e1'));
+    const tag = (effect!.input as { tag: string }).tag;
+    const effects: EffectRequest[] = [];
+    reduceSensor(
+      s,
+      {
+        type: 'EffectSucceeded',
+        at: 0,
+        effectKind: 'events.http',
+        result: { tag, error: 'HTTP 500, not in policy.status.allow [200]' },
+      },
+      effects,
+    );
+    expect(effects.map((e) => e.kind)).toEqual(['events.log']);
+    const dlqInput = effects[0]!.input as { tag: string; events: Record<string, ArgoEvent> };
+    expect(dlqInput.events['dep-a']!.context.id).toBe('e1');
+    // The DLQ trigger failing in turn fires nothing more.
+    const more: EffectRequest[] = [];
+    reduceSensor(
+      s,
+      { type: 'EffectFailed', at: 0, effectKind: 'events.log', reason: 'x', tag: dlqInput.tag },
+      more,
+    );
+    expect(more).toEqual([]);
+    expect(s.held).toEqual({});
+    expect(s.firings).toEqual({});
+  });
+
+  it('a success lets the firing go and clears the last error', () => {
+    const s = sensor({ dependencies: [deps[0]!], triggers: [http] });
+    const [effect] = arrive(s, event('a', 'e1'));
+    reduceSensor(
+      s,
+      {
+        type: 'EffectSucceeded',
+        at: 0,
+        effectKind: 'events.http',
+        result: { tag: (effect!.input as { tag: string }).tag, status: 200 },
+      },
+      [],
+    );
+    expect(s.firings).toEqual({});
+    expect(s.held).toEqual({});
+  });
+
+  it('http policy.status.allow travels with the request; serverURL is read as url', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: { name: 't', http: { serverURL: 'http://old' } as never },
+          policy: { status: { allow: [200, 201] } },
+        },
+      ],
+    });
+    const [effect] = arrive(s, event('a', 'e1'));
+    expect(effect!.input).toMatchObject({ url: 'http://old', allowedStatuses: [200, 201] });
+  });
+
+  it('a ConfigMap source is fetched by an effect, then the trigger runs with its parameters', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            k8s: {
+              operation: 'create',
+              source: { configmap: { name: 'wf', key: 'workflow' } },
+              parameters: [
+                { src: { dependencyName: 'dep-a', dataKey: 'body.n' }, dest: 'spec.entrypoint' },
+              ],
+            },
+          },
+        },
+      ],
+    });
+    const [resolve] = arrive(s, event('a', 'e1'));
+    expect(resolve).toMatchObject({
+      kind: 'events.resolve',
+      input: { source: { configmap: { name: 'wf', key: 'workflow' } }, namespace: 'argo-events' },
+    });
+    const effects: EffectRequest[] = [];
+    const object = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: 'cm-' },
+      spec: { entrypoint: 'x' },
+    };
+    reduceSensor(
+      s,
+      {
+        type: 'EffectSucceeded',
+        at: 0,
+        effectKind: 'events.resolve',
+        result: { tag: (resolve!.input as { tag: string }).tag, object },
+      },
+      effects,
+    );
+    expect(effects).toHaveLength(1);
+    const sent = effects[0]!.input as { key: string; event: { object: { spec: unknown } } };
+    expect(sent.key).toMatch(/^in-cluster\/Workflow\/argo-events\/cm-/);
+    expect(sent.event.object.spec).toEqual({ entrypoint: 'e1' });
+    expect(s.firings).toEqual({});
+  });
+});
+
+describe('conditionsReset', () => {
+  it('arms a timer on creation and clears the slots when it fires', () => {
+    const s = sensor({
+      dependencies: deps,
+      triggers: [
+        {
+          template: {
+            name: 't',
+            conditionsReset: [{ byTime: { cron: '0 * * * *' } }],
+            ...workflow('wf-'),
+          },
+        },
+      ],
+    });
+    const init: EffectRequest[] = [];
+    reduceSensor(s, { type: 'xstate.init', at: Date.parse('2026-11-30T10:15:00Z') }, init);
+    expect(init).toEqual([
+      {
+        kind: 'timer.set',
+        input: { timerId: 'reset:t', generation: 1, fireAt: Date.parse('2026-11-30T11:00:00Z') },
+      },
+    ]);
+    arrive(s, event('a', 'e1'));
+    expect(s.slots['t']).toEqual({ 'dep-a': 'e1' });
+    const again: EffectRequest[] = [];
+    reduceSensor(
+      s,
+      {
+        type: 'TimerFired',
+        at: Date.parse('2026-11-30T11:00:00Z'),
+        timerId: 'reset:t',
+        generation: 1,
+      },
+      again,
+    );
+    expect(s.slots['t']).toEqual({});
+    expect(s.recent.at(-1)).toMatchObject({ kind: 'cleared', eventId: 'e1' });
+    expect(again[0]!.input).toMatchObject({
+      generation: 2,
+      fireAt: Date.parse('2026-11-30T12:00:00Z'),
+    });
+    // the second dependency alone no longer fires
+    expect(arrive(s, event('b', 'e2'))).toEqual([]);
+  });
+});
+
+describe('argoWorkflow submit-from', () => {
+  const from = (kind: string) =>
+    sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            argoWorkflow: {
+              operation: 'submit-from',
+              source: {
+                resource: {
+                  apiVersion: 'argoproj.io/v1alpha1',
+                  kind,
+                  metadata: { name: 'nightly' },
+                },
+              },
+            },
+          },
+        },
+      ],
+    });
+  it('from a WorkflowTemplate: a Workflow referring to it', () => {
+    const [effect] = arrive(from('WorkflowTemplate'), event('a', 'e1'));
+    const input = effect!.input as {
+      key: string;
+      event: { object: { spec: unknown; metadata: { labels: unknown } } };
+    };
+    expect(input.key).toMatch(/^in-cluster\/Workflow\/argo-events\/nightly-[a-z0-9]{5}$/);
+    expect(input.event.object.spec).toEqual({ workflowTemplateRef: { name: 'nightly' } });
+    expect(input.event.object.metadata.labels).toEqual({
+      'workflows.argoproj.io/workflow-template': 'nightly',
+    });
+  });
+  it('from a CronWorkflow: its machine is asked to submit one now', () => {
+    const [effect] = arrive(from('CronWorkflow'), event('a', 'e1'));
+    expect(effect!.input).toMatchObject({
+      key: 'in-cluster/CronWorkflow/argo-events/nightly',
+      event: { type: 'SubmitFrom' },
+    });
   });
 });

@@ -97,6 +97,24 @@ describe('the CronWorkflow machine', () => {
     expect(state.active).toEqual([`nightly-${unix}`]);
   });
 
+  it("SubmitFrom (a Sensor's argoWorkflow submit-from) makes a Workflow now, off schedule", () => {
+    const { state } = start({}, '2026-01-01T00:10:00Z');
+    const effects: { kind: string; input: { key?: string; event?: { object?: KubeObject } } }[] =
+      [];
+    reduceCron(
+      state,
+      { type: 'SubmitFrom', at: at('2026-01-01T00:11:00Z'), name: 'nightly-x2b4z' },
+      effects as never,
+    );
+    expect(effects).toHaveLength(1);
+    expect(effects[0]!.input.key).toBe('in-cluster/Workflow/argo/nightly-x2b4z');
+    const wf = effects[0]!.input.event!.object!;
+    expect(wf.metadata.labels).toEqual({ 'workflows.argoproj.io/cron-workflow': 'nightly' });
+    expect(wf.metadata.annotations).toEqual({});
+    expect((wf.spec as { entrypoint: string }).entrypoint).toBe('main');
+    expect(state.active).toEqual([]);
+  });
+
   it('a stale timer generation is ignored', () => {
     const { state } = start({}, '2026-01-01T00:10:00Z');
     const effects: unknown[] = [];

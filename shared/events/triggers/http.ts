@@ -9,13 +9,15 @@ import type { TriggerPlanner } from './plan.js';
 import { EventEffects } from './plan.js';
 
 export const planHttpTrigger: TriggerPlanner<HttpTrigger> = (spec, ctx) => {
-  if (!spec.url) throw new Error('http trigger: url is required');
+  // `serverURL` is the field's name in Argo Events before 1.0; its tutorials still use it.
+  const url = spec.url ?? spec.serverURL;
+  if (!url) throw new Error('http trigger: url is required');
   return [
     {
       kind: EventEffects.Http,
       input: {
-        tag: ctx.trigger,
-        url: spec.url,
+        tag: ctx.tag,
+        url,
         method: (spec.method ?? 'POST').toUpperCase(),
         payload: constructPayload(spec.payload, ctx.events),
         headers: spec.headers ?? {},
@@ -30,6 +32,8 @@ export const planHttpTrigger: TriggerPlanner<HttpTrigger> = (spec, ctx) => {
             },
           })),
         timeoutSeconds: spec.timeout ?? 60,
+        // As Argo: without `policy.status.allow` any response counts as success.
+        ...(ctx.allowedStatuses ? { allowedStatuses: ctx.allowedStatuses } : {}),
       },
     },
   ];

@@ -103,7 +103,7 @@ export const planK8sTrigger: TriggerPlanner<K8sTrigger> = (spec, ctx) => {
     {
       kind: EventEffects.K8s,
       input: {
-        tag: ctx.trigger,
+        tag: ctx.tag,
         cluster: ctx.cluster,
         operation,
         object,

@@ -8,7 +8,7 @@ export const planLogTrigger: TriggerPlanner<LogTrigger> = (_spec, ctx) => [
   {
     kind: EventEffects.Log,
     input: {
-      tag: ctx.trigger,
+      tag: ctx.tag,
       sensor: ctx.sensorKey,
       events: ctx.events as unknown as Json,
     },

@@ -7,11 +7,15 @@ export interface TriggerContext {
   cluster: string;
   namespace: string;
   serviceAccountName?: string;
-  /** The trigger's name: effect inputs carry it as their tag. */
+  /** The trigger's name. */
   trigger: string;
+  /** The firing's tag (`<trigger>#<seq>`): effect inputs carry it so outcomes find the firing. */
+  tag: string;
   /** Unique per firing and stable on replay (trigger + event ids): names derive from it. */
   seed: string;
   events: Readonly<Record<string, ArgoEvent>>;
+  /** The trigger's `policy.status.allow` (http). */
+  allowedStatuses?: number[];
 }
 
 export type TriggerPlanner<T> = (spec: T, ctx: TriggerContext) => EffectRequest[];
@@ -22,4 +26,6 @@ export const EventEffects = {
   Log: 'events.log',
   /** input: { cluster, namespace, at, event } -> the event routed to the Sensors listening. */
   Publish: 'events.publish',
+  /** input: { tag, cluster, namespace, source } -> { tag, object }: a trigger source fetched. */
+  Resolve: 'events.resolve',
 } as const;
