@@ -95,6 +95,8 @@ export class ControlPlaneFunctions extends Construct {
 
     table.grantReadWriteData(this.controller);
     queues.effects.grantSendMessages(this.controller);
+    // Messages from one resource to another go straight to the commands queue after a commit.
+    queues.commands.grantSendMessages(this.controller);
     queues.commands.grantSendMessages(this.effects);
     queues.timers.grantSendMessages(this.effects);
     queues.commands.grantSendMessages(this.timers);

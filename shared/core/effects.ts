@@ -195,6 +195,15 @@ export class EffectWorker {
   }
 }
 
+/**
+ * The message a `message.send` effect sends. The effect id is the message id: sending it again
+ * (a re-run, a re-dispatch) sends a duplicate the target recognises.
+ */
+export function sentMessage(effect: Effect, at: number): Message {
+  const input = effect.input as { key: string; event: Message['event'] };
+  return { id: effect.id, key: input.key, at, event: input.event };
+}
+
 function tagOf(input: Json): Json | undefined {
   return input && typeof input === 'object' && !Array.isArray(input) ? input['tag'] : undefined;
 }
@@ -222,11 +231,7 @@ function coreEffectHandlers(deps: EffectWorkerDeps): EffectHandler[] {
       kind: CoreEffects.SendMessage,
       silent: true,
       async run(effect) {
-        const input = effect.input as { key: string; event: Message['event'] };
-        // The effect id is the message id: a re-run sends a duplicate the target recognises.
-        await deps.commands.send([
-          { id: effect.id, key: input.key, at: deps.clock.now(), event: input.event },
-        ]);
+        await deps.commands.send([sentMessage(effect, deps.clock.now())]);
         return null;
       },
     },

@@ -3,8 +3,17 @@
  * already applied, fold the rest through the kind's machine, append one version with a
  * conditional put, then dispatch that version's effects. DESIGN.md "Data flow" steps 1-5.
  */
-import type { AppendResult, EventStore, EffectQueue, LoggedEvent, VersionItem } from './ports.js';
-import { ItemTooLargeError, VersionConflictError } from './ports.js';
+import type {
+  AppendResult,
+  Clock,
+  CommandQueue,
+  EventStore,
+  EffectQueue,
+  LoggedEvent,
+  VersionItem,
+} from './ports.js';
+import { ItemTooLargeError, VersionConflictError, systemClock } from './ports.js';
+import { CoreEffects, sentMessage } from './effects.js';
 import type { Effect, Json, Message, ResourceKey } from './types.js';
 import { effectId, parseKey } from './types.js';
 import type { MachineRegistry } from './machines.js';
@@ -77,6 +86,14 @@ export interface CommitNotice {
 export interface RunnerDeps {
   store: EventStore;
   effects: EffectQueue;
+  /**
+   * The commands queue. When given, `message.send` effects go straight to it after the commit
+   * (the same message ids an effect worker would send) instead of through the effects queue:
+   * one queue hop less for resources that talk to each other (Sensor -> Workflow).
+   */
+  messages?: CommandQueue;
+  /** Stamps the messages sent directly. Default: the system clock. */
+  clock?: Clock;
   kinds: MachineRegistry;
   options?: Partial<RunnerOptions>;
   onCommit?: (notice: CommitNotice) => void;
@@ -379,7 +396,7 @@ export class Runner {
       const item =
         head.tail.find((i) => i.version === version) ??
         (await this.deps.store.read(head.key, version));
-      if (item && item.effects.length > 0) await this.deps.effects.send(item.effects);
+      if (item) await this.dispatch(item.effects);
     }
     await this.writeIndex(head.key, head.version, head.live.object);
     this.deps.onCommit?.({
@@ -393,6 +410,20 @@ export class Runner {
         duplicate: true,
       })),
     });
+  }
+
+  /** Sends a version's effects: messages to other resources directly when it can. */
+  private async dispatch(effects: Effect[]): Promise<void> {
+    if (effects.length === 0) return;
+    const messages = this.deps.messages;
+    const direct = messages ? effects.filter((e) => e.kind === CoreEffects.SendMessage) : [];
+    const queued =
+      direct.length > 0 ? effects.filter((e) => e.kind !== CoreEffects.SendMessage) : effects;
+    const now = (this.deps.clock ?? systemClock).now();
+    await Promise.all([
+      queued.length > 0 ? this.deps.effects.send(queued) : undefined,
+      direct.length > 0 ? messages!.send(direct.map((e) => sentMessage(e, now))) : undefined,
+    ]);
   }
 
   private async commit(head: LoadedResource, fresh: Message[]): Promise<void> {
@@ -415,7 +446,7 @@ export class Runner {
     const item = this.versionItem(head, live, { at, events, effects });
     const written = await this.deps.store.append(item);
     this.remember(this.replay(key, live, [], afterCommit(head, item, written)));
-    if (effects.length > 0) await this.deps.effects.send(effects);
+    await this.dispatch(effects);
     if (fold.objectChanged) await this.writeIndex(key, version, live.object);
     this.deps.onCommit?.({
       key,

@@ -241,7 +241,10 @@ describe('firings that wait: trigger sources, outcomes, dlqTrigger', () => {
       effects,
     );
     expect(effects.map((e) => e.kind)).toEqual(['events.log']);
-    const dlqInput = effects[0]!.input as { tag: string; events: Record<string, ArgoEvent> };
+    const dlqInput = effects[0]!.input as unknown as {
+      tag: string;
+      events: Record<string, ArgoEvent>;
+    };
     expect(dlqInput.events['dep-a']!.context.id).toBe('e1');
     // The DLQ trigger failing in turn fires nothing more.
     const more: EffectRequest[] = [];

@@ -86,6 +86,8 @@ export function controllerHandler(
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),
     store: ports.store,
     effects: ports.effects,
+    messages: ports.commands,
+    clock: ports.clock,
     kinds: machineRegistry(kinds),
     log: options.log ?? silentLog,
     options: options.runner,

@@ -84,6 +84,8 @@ export class LocalRuntime implements ControlPlane {
     const runner = new Runner({
       store,
       effects,
+      messages: commands,
+      clock,
       kinds: machineRegistry(options.kinds),
       options: options.runner,
       log,
