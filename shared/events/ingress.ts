@@ -42,11 +42,14 @@ export interface WebhookIngressDeps {
   maxBodyBytes?: number;
 }
 
+/** Argo's default `maxPayloadSize` (1 MiB): larger bodies get 413 unless the route says more. */
+export const DEFAULT_MAX_EVENT_BODY_BYTES = 1024 * 1024;
+
 /**
- * 200 KB: an event travels inline in queue messages (SQS takes 256 KB); larger bodies are refused
- * with 413 until large bodies are kept in the artifact store (see the README).
+ * What fits one SQS message with the event around it: the limit where queue messages cannot go by
+ * reference (no payload store configured on AWS).
  */
-export const DEFAULT_MAX_EVENT_BODY_BYTES = 200 * 1024;
+export const INLINE_EVENT_BODY_BYTES = 200 * 1024;
 
 export class WebhookIngress {
   private readonly log: Log;

@@ -8,6 +8,9 @@ import type { TestItem } from '../contracts/queue.contract.js';
 import { startFauxqs } from '../support/fauxqs.js';
 import type { Fauxqs } from '../support/fauxqs.js';
 import { SqsEventSource } from '../support/sqs-event-source.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3ArtifactStore } from '../../shared/adapters/aws/s3-artifact-store.js';
+import { testCredentials } from '../support/dynalite.js';
 
 let sqs: Fauxqs;
 beforeAll(async () => {
@@ -126,7 +129,7 @@ describe('SQS outbox', () => {
     expect(sqsSafeId('ünïcode')).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('refuses a message over 256 KB with a clear error', async () => {
+  it('refuses a message over 256 KB with a clear error when there is no payload store', async () => {
     const { url } = await sqs.createQueue('big', { fifo: true });
     const outbox = new SqsOutbox<TestItem>({
       client: sqs.client,
@@ -135,7 +138,60 @@ describe('SQS outbox', () => {
       fifo: true,
     });
     await expect(outbox.send([{ id: 'big', group: 'g', n: 0 }])).rejects.toThrow(
-      /over SQS's 256 KB limit/,
+      /message big is 307200 bytes, over the 245760-byte queue message limit, and no payload store/,
     );
+  });
+
+  it('sends a message over 256 KB by reference through the payload store (S3), read back whole', async () => {
+    const s3 = new S3Client({
+      endpoint: sqs.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: testCredentials,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'payloads' }));
+    const payloads = new S3ArtifactStore(s3, 'payloads');
+    // Standard: fauxqs hands out one message per FIFO group per receive.
+    const { url } = await sqs.createQueue('by-ref', { fifo: false });
+    const big = { id: 'big', group: 'g', n: 7, pad: 'y'.repeat(400 * 1024) } as TestItem;
+    const outbox = new SqsOutbox<TestItem>({
+      client: sqs.client,
+      queueUrl: url,
+      codec: testCodec,
+      fifo: false,
+      payloads,
+    });
+    await outbox.send([big, { id: 'small', group: 'g', n: 8 }]);
+    const out = await sqs.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const stub = out.Messages!.find((m) => m.Body!.startsWith('{"$payload"'))!;
+    expect(stub.Body!.length).toBeLessThan(300);
+    const handled: TestItem[] = [];
+    const handler = sqsBatchHandler(
+      testCodec,
+      async (batch) => {
+        handled.push(...batch.map((r) => r.body));
+        return { failed: [] };
+      },
+      undefined,
+      payloads,
+    );
+    const records = out.Messages!.map(
+      (m) =>
+        ({
+          messageId: m.MessageId!,
+          body: m.Body!,
+          attributes: { ApproximateReceiveCount: '1', MessageGroupId: 'g' },
+        }) as unknown as SQSRecord,
+    );
+    expect(await handler({ Records: records } as SQSEvent)).toEqual({ batchItemFailures: [] });
+    expect(handled.map((i) => i.n).sort()).toEqual([7, 8]);
+    expect(handled.find((i) => i.n === 7)).toEqual(big);
+    expect((await payloads.get(JSON.parse(stub.Body!).$payload.key))!.length).toBeLessThan(10_000);
   });
 });

@@ -157,6 +157,7 @@ beforeAll(async () => {
   lane = await startAwsLane({
     kinds: kindMachines,
     servers: { dynalite, fauxqs },
+    artifactsBucket: 'deployment-bucket',
     effectHandlers: (ports) =>
       subsystemEffectHandlers(
         subsystemDepsOnAws(ports, kindMachines, {
@@ -174,7 +175,7 @@ beforeAll(async () => {
     handler: ingestHandler(lane.ports),
     concurrency: 2,
   });
-  webhook = webhookHandler(lane.ports, ingressOutbox(config), secretsNotYetOnAws);
+  webhook = webhookHandler(lane.ports, ingressOutbox(config, lane.ports), secretsNotYetOnAws);
   await lane.send(
     objects.map((object, i) => ({
       id: `apply-${i}`,
@@ -207,6 +208,30 @@ describe('events on the AWS-protocol lane', () => {
     const created = await workflows('hook-');
     expect(created.map(param)).toEqual(['refs/heads/main']);
   });
+
+  it(
+    'a 600 KB delivery goes through the queues by reference and fires once',
+    { timeout: 60_000 },
+    async () => {
+      const body = JSON.stringify({ ref: 'refs/heads/big', commits: 'c'.repeat(600 * 1024) });
+      const headers = { 'x-github-delivery': 'lane-big', 'x-github-hook-id': '9' };
+      expect(
+        (await webhook(apiEvent(`/webhooks/${NS}/sources/open`, body, headers))).statusCode,
+      ).toBe(202);
+      await until(
+        async () => (await workflows('hook-')).some((w) => param(w) === 'refs/heads/big'),
+        'the big hook workflow',
+        400,
+      );
+      const stored = await lane.ports.payloads!.list('payloads/');
+      expect(stored.length).toBeGreaterThan(0);
+      // Over Argo's default maxPayloadSize (1 MiB): refused.
+      const huge = JSON.stringify({ ref: 'x', pad: 'p'.repeat(1100 * 1024) });
+      expect((await webhook(apiEvent(`/webhooks/${NS}/sources/open`, huge, {}))).statusCode).toBe(
+        413,
+      );
+    },
+  );
 
   it('refuses what it must, before anything is enqueued', async () => {
     expect((await webhook(apiEvent(`/webhooks/${NS}/sources/nope`, '{}', {}))).statusCode).toBe(

@@ -17,7 +17,8 @@ import type { KindMachine } from '../../shared/core/machines.js';
 import type { Secrets } from '../../shared/core/ports.js';
 import type { Message } from '../../shared/core/types.js';
 import type { RunnerDeps } from '../../shared/core/runner.js';
-import { startDynalite, freshTable } from './dynalite.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startDynalite, freshTable, testCredentials } from './dynalite.js';
 import type { Dynalite } from './dynalite.js';
 import { startFauxqs } from './fauxqs.js';
 import type { Fauxqs } from './fauxqs.js';
@@ -53,6 +54,8 @@ export async function startAwsLane(options: {
   servers?: { dynalite: Dynalite; fauxqs: Fauxqs };
   concurrency?: number;
   onCommit?: RunnerDeps['onCommit'];
+  /** A bucket on fauxqs's S3 for large queue messages (sent by reference); created here. */
+  artifactsBucket?: string;
 }): Promise<AwsLane> {
   const own = !options.servers;
   const dynalite = options.servers?.dynalite ?? (await startDynalite());
@@ -80,7 +83,19 @@ export async function startAwsLane(options: {
     region: 'us-east-1',
     dynamodbEndpoint: dynalite.endpoint,
     sqsEndpoint: fauxqs.endpoint,
+    ...(options.artifactsBucket
+      ? { artifactsBucket: options.artifactsBucket, s3Endpoint: fauxqs.endpoint }
+      : {}),
   };
+  if (options.artifactsBucket) {
+    const s3 = new S3Client({
+      endpoint: fauxqs.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: testCredentials,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: options.artifactsBucket }));
+  }
   // The handlers use the SDK's default credential chain, as on Lambda: give it test keys.
   process.env['AWS_ACCESS_KEY_ID'] ??= 'test';
   process.env['AWS_SECRET_ACCESS_KEY'] ??= 'test';

@@ -1,11 +1,14 @@
 /**
  * Sends to an SQS queue in batches of at most 10 entries and 256 KB. On FIFO queues every entry
- * carries its group and dedup id from the codec; SQS refuses both on standard queues.
+ * carries its group and dedup id from the codec; SQS refuses both on standard queues. A body over
+ * the message limit goes to the payload store and a stub is sent instead (core/payloads.ts).
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { Outbox, QueueCodec } from '../../core/ports.js';
+import { offloadBody } from '../../core/payloads.js';
+import type { PayloadStore } from '../../core/payloads.js';
 
 const MAX_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -26,27 +29,25 @@ export interface SqsOutboxOptions<T> {
   /** Standard queues only: per-message delay in seconds (0-900). */
   delaySeconds?: (item: T) => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Where bodies over SQS's limit go (see core/payloads.ts); without it they are refused. */
+  payloads?: PayloadStore;
 }
 
 export class SqsOutbox<T> implements Outbox<T> {
   constructor(private readonly options: SqsOutboxOptions<T>) {}
 
   async send(items: readonly T[]): Promise<void> {
-    for (const batch of this.batches(items)) await this.sendBatch(batch);
+    const entries = await Promise.all(items.map((item, i) => this.entry(item, i)));
+    for (const batch of this.batches(entries)) await this.sendBatch(batch);
   }
 
-  private *batches(items: readonly T[]): Generator<SendMessageBatchRequestEntry[]> {
+  private *batches(
+    entries: readonly SendMessageBatchRequestEntry[],
+  ): Generator<SendMessageBatchRequestEntry[]> {
     let batch: SendMessageBatchRequestEntry[] = [];
     let bytes = 0;
-    for (const [i, item] of items.entries()) {
-      const entry = this.entry(item, i);
+    for (const entry of entries) {
       const size = Buffer.byteLength(entry.MessageBody ?? '');
-      if (size > MAX_BATCH_BYTES) {
-        throw new Error(
-          `message ${this.options.codec.id(item)} is ${size} bytes, over SQS's 256 KB limit: ` +
-            `keep large payloads in the artifact store and send their hash`,
-        );
-      }
       if (batch.length === MAX_ENTRIES || bytes + size > MAX_BATCH_BYTES) {
         yield batch;
         batch = [];
@@ -58,11 +59,15 @@ export class SqsOutbox<T> implements Outbox<T> {
     if (batch.length > 0) yield batch;
   }
 
-  private entry(item: T, index: number): SendMessageBatchRequestEntry {
+  private async entry(item: T, index: number): Promise<SendMessageBatchRequestEntry> {
     const { codec, fifo, delaySeconds } = this.options;
     const entry: SendMessageBatchRequestEntry = {
       Id: String(index),
-      MessageBody: codec.encode(item),
+      MessageBody: await offloadBody(
+        codec.encode(item),
+        this.options.payloads,
+        `message ${codec.id(item)}`,
+      ),
     };
     if (fifo) {
       entry.MessageGroupId = sqsSafeId(codec.group(item));

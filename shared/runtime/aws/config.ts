@@ -9,6 +9,12 @@ export interface AwsConfig {
   timersQueueUrl: string;
   /** The ingress queue (webhook function's output); only the event functions need it. */
   ingressQueueUrl?: string;
+  /**
+   * The deployment's bucket (artifacts, and queue messages over SQS's 256 KB, sent by reference).
+   * Without it such messages are refused.
+   */
+  artifactsBucket?: string;
+  s3Endpoint?: string;
   region?: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
@@ -33,6 +39,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     timersQueueUrl: env[REQUIRED.timersQueueUrl]!,
   };
   if (env['INGRESS_QUEUE_URL']) config.ingressQueueUrl = env['INGRESS_QUEUE_URL'];
+  if (env['ARTIFACTS_BUCKET']) config.artifactsBucket = env['ARTIFACTS_BUCKET'];
+  if (env['S3_ENDPOINT']) config.s3Endpoint = env['S3_ENDPOINT'];
   if (env['AWS_REGION']) config.region = env['AWS_REGION'];
   if (env['DYNAMODB_ENDPOINT']) config.dynamodbEndpoint = env['DYNAMODB_ENDPOINT'];
   if (env['SQS_ENDPOINT']) config.sqsEndpoint = env['SQS_ENDPOINT'];

@@ -15,7 +15,7 @@ import { silentLog } from '../../core/log.js';
 import { HOME_CLUSTER } from '../../core/types.js';
 import { Ingest, ingressCodec } from '../../events/ingest.js';
 import type { IngressItem } from '../../events/ingest.js';
-import { WebhookIngress } from '../../events/ingress.js';
+import { INLINE_EVENT_BODY_BYTES, WebhookIngress } from '../../events/ingress.js';
 import { RequestRejected } from '../../events/sources/http-source.js';
 import type { LambdaKafkaEvent } from '../../events/sources/kafka.js';
 import { isLambdaKafkaEvent } from '../../events/sources/kafka.js';
@@ -23,7 +23,7 @@ import { sqsBatchHandler } from './sqs-batch.js';
 import type { AwsConfig } from './config.js';
 import type { AwsPorts, LambdaSqsHandler } from './wiring.js';
 
-export function ingressOutbox(config: AwsConfig): SqsOutbox<IngressItem> {
+export function ingressOutbox(config: AwsConfig, ports?: AwsPorts): SqsOutbox<IngressItem> {
   if (!config.ingressQueueUrl)
     throw new Error('missing environment variable INGRESS_QUEUE_URL (the CDK app sets it)');
   return new SqsOutbox({
@@ -34,6 +34,7 @@ export function ingressOutbox(config: AwsConfig): SqsOutbox<IngressItem> {
     queueUrl: config.ingressQueueUrl,
     codec: ingressCodec,
     fifo: false,
+    ...(ports?.payloads ? { payloads: ports.payloads } : {}),
   });
 }
 
@@ -54,7 +55,12 @@ export function ingestFromStore(ports: AwsPorts, log: Log = silentLog): Ingest {
 
 /** functions/ingest: the ingress queue's consumer. */
 export function ingestHandler(ports: AwsPorts, log?: Log): LambdaSqsHandler {
-  return sqsBatchHandler(ingressCodec, ingestFromStore(ports, log).handleBatch, log);
+  return sqsBatchHandler(
+    ingressCodec,
+    ingestFromStore(ports, log).handleBatch,
+    log,
+    ports.payloads,
+  );
 }
 
 /** functions/ingest-kafka: records from an MSK or self-managed Kafka event source mapping. */
@@ -84,6 +90,8 @@ export function webhookHandler(
     clock: ports.clock,
     log,
     newId: randomUUID,
+    // Without the bucket, an event must fit one SQS message.
+    ...(ports.payloads ? {} : { maxBodyBytes: INLINE_EVENT_BODY_BYTES }),
   });
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const parts = event.rawPath

@@ -6,19 +6,24 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { BatchHandler, QueueCodec, Received } from '../../core/ports.js';
 import type { Log } from '../../core/log.js';
+import { restoreBody } from '../../core/payloads.js';
+import type { PayloadStore } from '../../core/payloads.js';
 import { silentLog } from '../../core/log.js';
 
 export function sqsBatchHandler<T>(
   codec: QueueCodec<T>,
   handler: BatchHandler<T>,
   log: Log = silentLog,
+  payloads?: PayloadStore,
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
     const received: Received<T>[] = [];
     const failed = new Set<string>();
     for (const record of event.Records) {
       try {
-        received.push(decodeRecord(codec, record));
+        // A body sent by reference is read back from the payload store first.
+        const body = await restoreBody(record.body, payloads);
+        received.push(decodeRecord(codec, { ...record, body }));
       } catch (err) {
         // Undecodable: fail it alone; after maxReceiveCount it reaches the DLQ.
         log.error('undecodable SQS record', { messageId: record.messageId, error: String(err) });

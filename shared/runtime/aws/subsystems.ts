@@ -3,15 +3,14 @@
  * (registered the Argo CD way; EKS clusters reached with minted tokens), reads of other resources
  * from the table, and submissions to the commands queue.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactStore } from '../../core/ports.js';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import type { KindMachine } from '../../core/machines.js';
 import { machineRegistry } from '../../core/machines.js';
 import { Runner } from '../../core/runner.js';
-import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import type { SubsystemDeps } from '../registry.js';
 import type { AwsPorts } from './wiring.js';
+import { bucketStore } from './wiring.js';
 import { ingestFromStore } from './events.js';
 
 export interface SubsystemsOnAws {
@@ -44,15 +43,14 @@ export function subsystemDepsOnAws(
   kinds: readonly KindMachine[],
   options: SubsystemsOnAws,
 ): SubsystemDeps {
-  const artifacts = options.artifactsBucket
-    ? new S3ArtifactStore(
-        new S3Client({
-          region: options.region ?? 'us-east-1',
-          ...(options.s3Endpoint ? { endpoint: options.s3Endpoint, forcePathStyle: true } : {}),
-        }),
-        options.artifactsBucket,
-      )
-    : new NoArtifactBucket();
+  const artifacts =
+    bucketStore({
+      ...(options.artifactsBucket ? { artifactsBucket: options.artifactsBucket } : {}),
+      ...(options.s3Endpoint ? { s3Endpoint: options.s3Endpoint } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    }) ??
+    ports.payloads ??
+    new NoArtifactBucket();
   // A runner used only to read: it never commits, so it never dispatches.
   const reader = new Runner({
     store: ports.store,

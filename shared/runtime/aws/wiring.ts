@@ -4,6 +4,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ArtifactStore } from '../../adapters/aws/s3-artifact-store.js';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDbEventStore } from '../../adapters/aws/dynamodb-event-store.js';
 import { SqsOutbox } from '../../adapters/aws/sqs-outbox.js';
@@ -31,6 +33,8 @@ import type { AwsConfig } from './config.js';
 export type LambdaSqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 export interface AwsPorts {
+  /** Where queue messages over SQS's limit go (the deployment's bucket), when configured. */
+  payloads?: S3ArtifactStore;
   store: DynamoDbEventStore;
   commands: SqsOutbox<Message>;
   effects: SqsOutbox<Effect>;
@@ -49,31 +53,50 @@ export function awsPorts(config: AwsConfig, clock: Clock = systemClock): AwsPort
     region,
     ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
   });
+  const payloads = bucketStore(config);
   const timersQueue = new SqsOutbox<Timer>({
     client: sqs,
     queueUrl: config.timersQueueUrl,
     codec: timerCodec,
     fifo: false,
+    ...(payloads ? { payloads } : {}),
     delaySeconds: (t) => hopDelaySeconds(t, clock.now()),
   });
   return {
+    ...(payloads ? { payloads } : {}),
     store: new DynamoDbEventStore({ client: dynamodb, tableName: config.tableName }),
     commands: new SqsOutbox({
       client: sqs,
       queueUrl: config.commandsQueueUrl,
       codec: messageCodec,
       fifo: true,
+      ...(payloads ? { payloads } : {}),
     }),
     effects: new SqsOutbox({
       client: sqs,
       queueUrl: config.effectsQueueUrl,
       codec: effectCodec,
       fifo: true,
+      ...(payloads ? { payloads } : {}),
     }),
     timersQueue,
     timers: new SqsTimers(timersQueue),
     clock,
   };
+}
+
+/** The deployment's bucket as a store (artifacts, payloads), when one is configured. */
+export function bucketStore(
+  config: Pick<AwsConfig, 'artifactsBucket' | 's3Endpoint' | 'region'>,
+): S3ArtifactStore | undefined {
+  if (!config.artifactsBucket) return undefined;
+  return new S3ArtifactStore(
+    new S3Client({
+      region: config.region ?? 'us-east-1',
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+    }),
+    config.artifactsBucket,
+  );
 }
 
 /** functions/controller: the machine runner on the commands queue. */
@@ -92,7 +115,7 @@ export function controllerHandler(
     log: options.log ?? silentLog,
     options: options.runner,
   });
-  return sqsBatchHandler(messageCodec, runnerBatchHandler(runner), options.log);
+  return sqsBatchHandler(messageCodec, runnerBatchHandler(runner), options.log, ports.payloads);
 }
 
 /** functions/effects: the effect worker on the effects queue. */
@@ -111,7 +134,7 @@ export function effectsHandler(
     log: options.log ?? silentLog,
     options: options.worker,
   });
-  return sqsBatchHandler(effectCodec, worker.handleBatch, options.log);
+  return sqsBatchHandler(effectCodec, worker.handleBatch, options.log, ports.payloads);
 }
 
 /** functions/timers: forwards due timers to the commands queue, re-sends the others. */
@@ -120,5 +143,6 @@ export function timersHandler(ports: AwsPorts, log?: Log): LambdaSqsHandler {
     timerCodec,
     forwardDueTimers({ clock: ports.clock, commands: ports.commands, timers: ports.timersQueue }),
     log,
+    ports.payloads,
   );
 }
