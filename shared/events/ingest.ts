@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from '../core/objects.js';
 import { createHash } from 'node:crypto';
-import type { BatchHandler, Clock, CommandQueue, QueueCodec } from '../core/ports.js';
+import type { BatchHandler, Clock, CommandQueue, IndexEntry, QueueCodec } from '../core/ports.js';
 import type { Message } from '../core/types.js';
 import { formatKey, HOME_CLUSTER } from '../core/types.js';
 import type { Log } from '../core/log.js';
@@ -135,6 +135,26 @@ export class Ingest {
     this.log.debug('event routed', { eventId: event.context.id, sensors: messages.length });
     return messages.length;
   }
+}
+
+/** Routing over an index of the current objects (the embedded store's, the table's). */
+export function ingestOverIndex(deps: {
+  list(kind: string, filter: { cluster: string; namespace?: string }): Promise<IndexEntry[]>;
+  commands: CommandQueue;
+  clock: Clock;
+  log?: Log;
+}): Ingest {
+  const objects = async (kind: string, filter: { cluster: string; namespace?: string }) =>
+    (await deps.list(kind, filter)).flatMap((e) =>
+      e.object ? [e.object as unknown as KubeObject] : [],
+    );
+  return new Ingest({
+    eventSources: (cluster) => objects('EventSource', { cluster }),
+    sensors: (cluster, namespace) => objects('Sensor', { cluster, namespace }),
+    commands: deps.commands,
+    clock: deps.clock,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
 }
 
 export function listensTo(dependency: EventDependency, event: ArgoEvent): boolean {

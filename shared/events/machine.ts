@@ -2,8 +2,8 @@
  * The Sensor's and the EventSource's machines: their pure reducers (sensor.ts, event-source.ts)
  * as XState machines.
  */
-import type { Json } from '../core/types.js';
-import type { KindMachine, PersistedMachine } from '../core/machines.js';
+import type { Json, MachineEvent, EffectRequest } from '../core/types.js';
+import type { KindMachine, MachineInput } from '../core/machines.js';
 import { reducerMachine } from '../core/reducer-machine.js';
 import { CoreEffects } from '../core/effects.js';
 import type { SensorEvent, SensorState } from './sensor.js';
@@ -18,29 +18,38 @@ const EFFECT_KINDS = [
   ...Object.values(EventEffects),
 ];
 
-const stateOf = <S>(persisted: PersistedMachine) =>
-  (persisted.context as unknown as { state: S }).state;
+function reducerKind<S, E extends MachineEvent>(spec: {
+  kind: string;
+  id: string;
+  initial(input: MachineInput): S;
+  reduce(state: S, event: E, effects: EffectRequest[]): void;
+  status(state: S): Json;
+}): KindMachine {
+  return {
+    kind: spec.kind,
+    version: 1,
+    machine: reducerMachine<S>({
+      id: spec.id,
+      effectKinds: EFFECT_KINDS,
+      initial: spec.initial,
+      reduce: (state, event, effects) => spec.reduce(state, event as E, effects),
+    }),
+    status: (persisted) => spec.status((persisted.context as unknown as { state: S }).state),
+  };
+}
 
-export const sensorKind: KindMachine = {
+export const sensorKind = reducerKind<SensorState, SensorEvent>({
   kind: 'Sensor',
-  version: 1,
-  machine: reducerMachine<SensorState>({
-    id: 'sensor',
-    effectKinds: EFFECT_KINDS,
-    initial: (input) => initialSensorState(input.key, input.object),
-    reduce: (state, event, effects) => reduceSensor(state, event as SensorEvent, effects),
-  }),
-  status: (persisted): Json => sensorStatus(stateOf<SensorState>(persisted)),
-};
+  id: 'sensor',
+  initial: (input) => initialSensorState(input.key, input.object),
+  reduce: reduceSensor,
+  status: sensorStatus,
+});
 
-export const eventSourceKind: KindMachine = {
+export const eventSourceKind = reducerKind<EventSourceState, EventSourceEvent>({
   kind: 'EventSource',
-  version: 1,
-  machine: reducerMachine<EventSourceState>({
-    id: 'event-source',
-    effectKinds: EFFECT_KINDS,
-    initial: (input) => initialEventSourceState(input.key, input.object),
-    reduce: (state, event, effects) => reduceEventSource(state, event as EventSourceEvent, effects),
-  }),
-  status: (persisted): Json => eventSourceStatus(stateOf<EventSourceState>(persisted)),
-};
+  id: 'event-source',
+  initial: (input) => initialEventSourceState(input.key, input.object),
+  reduce: reduceEventSource,
+  status: eventSourceStatus,
+});

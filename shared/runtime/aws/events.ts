@@ -13,7 +13,8 @@ import type { Secrets } from '../../core/ports.js';
 import type { Log } from '../../core/log.js';
 import { silentLog } from '../../core/log.js';
 import { HOME_CLUSTER } from '../../core/types.js';
-import { Ingest, ingressCodec } from '../../events/ingest.js';
+import { ingestOverIndex, ingressCodec } from '../../events/ingest.js';
+import type { Ingest } from '../../events/ingest.js';
 import type { IngressItem } from '../../events/ingest.js';
 import { INLINE_EVENT_BODY_BYTES, WebhookIngress } from '../../events/ingress.js';
 import { RequestRejected } from '../../events/sources/http-source.js';
@@ -40,13 +41,8 @@ export function ingressOutbox(config: AwsConfig, ports?: AwsPorts): SqsOutbox<In
 
 /** Routing over the table's index: EventSources and Sensors as last committed. */
 export function ingestFromStore(ports: AwsPorts, log: Log = silentLog): Ingest {
-  const objects = async (kind: string, filter: { cluster: string; namespace?: string }) =>
-    (await ports.store.listIndex(kind, filter)).flatMap((e) =>
-      e.object ? [e.object as unknown as KubeObject] : [],
-    );
-  return new Ingest({
-    eventSources: (cluster) => objects('EventSource', { cluster }),
-    sensors: (cluster, namespace) => objects('Sensor', { cluster, namespace }),
+  return ingestOverIndex({
+    list: (kind, filter) => ports.store.listIndex(kind, filter),
     commands: ports.commands,
     clock: ports.clock,
     log,

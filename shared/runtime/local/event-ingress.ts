@@ -13,7 +13,8 @@ import { silentLog } from '../../core/log.js';
 import type { KubeObject } from '../../core/objects.js';
 import { formatKey, HOME_CLUSTER, parseKey } from '../../core/types.js';
 import { LocalQueue } from '../../adapters/local/local-queue.js';
-import { Ingest, ingressCodec } from '../../events/ingest.js';
+import { ingestOverIndex, ingressCodec } from '../../events/ingest.js';
+import type { Ingest } from '../../events/ingest.js';
 import type { IngressItem } from '../../events/ingest.js';
 import { WebhookIngress } from '../../events/ingress.js';
 import type { WebhookTarget } from '../../events/ingress.js';
@@ -87,13 +88,8 @@ export async function startEventIngress(
 
 /** Routing to Sensors over the runtime's index and commands queue. */
 export function ingestFor(runtime: LocalRuntime, log: Log = silentLog): Ingest {
-  const objects = async (kind: string, filter: { cluster: string; namespace?: string }) =>
-    (await runtime.list(kind, filter)).flatMap((e) =>
-      e.object ? [e.object as unknown as KubeObject] : [],
-    );
-  return new Ingest({
-    eventSources: (cluster) => objects('EventSource', { cluster }),
-    sensors: (cluster, namespace) => objects('Sensor', { cluster, namespace }),
+  return ingestOverIndex({
+    list: (kind, filter) => runtime.list(kind, filter),
     commands: runtime.commands,
     clock: runtime.clock,
     log,
