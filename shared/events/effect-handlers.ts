@@ -5,7 +5,10 @@
  * http request carries the effect id as `Idempotency-Key`. A failure that retrying cannot mend is
  * reported as the trigger's error (result `{tag, error}`), never thrown into a DLQ.
  */
-import type { EffectHandler } from '../core/effects.js';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
+import { stsAssumeRole } from '../adapters/aws/sts-assume-role.js';
+import type { EffectContext, EffectHandler } from '../core/effects.js';
 import { isTransient, TransientError } from '../core/effects.js';
 import type { Kubernetes, KubePatchType } from '../core/kubernetes.js';
 import { KubernetesError } from '../core/kubernetes.js';
@@ -17,6 +20,8 @@ import { parseSourceText } from './triggers/source.js';
 
 export interface EventEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
+  /** Lambda clients (an endpoint for the tests' stand-in); default: the SDK's for the region. */
+  lambda?: (options: LambdaClientOptions) => LambdaClient;
   /** Routes an event to the Sensors listening for it (calendar sources publish through it). */
   events?: {
     route(cluster: string, namespace: string, at: number, event: ArgoEvent): Promise<number>;
@@ -45,6 +50,19 @@ interface HttpInput {
   timeoutSeconds: number;
   allowedStatuses?: number[];
 }
+
+interface LambdaInput {
+  tag: string;
+  functionName: string;
+  region?: string;
+  invocationType: 'RequestResponse' | 'Event' | 'DryRun';
+  payload: string;
+  accessKey?: SecretRef;
+  secretKey?: SecretRef;
+  roleARN?: string;
+}
+
+type LambdaClientOptions = ConstructorParameters<typeof LambdaClient>[0] & object;
 
 interface ResolveInput {
   tag: string;
@@ -90,6 +108,13 @@ export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
             );
           return { tag: input.tag, status: response.status };
         }),
+    },
+    {
+      kind: EventEffects.Lambda,
+      run: (effect, ctx) => {
+        const input = effect.input as unknown as LambdaInput;
+        return reportErrors(input.tag, () => invokeLambda(deps, input, ctx));
+      },
     },
     {
       kind: EventEffects.Resolve,
@@ -217,4 +242,44 @@ async function resolveSource(deps: EventEffectDeps, input: ResolveInput): Promis
   throw new Error(
     `trigger source "${Object.keys(source)[0] ?? '(none)'}" is not supported by argo-serverless`,
   );
+}
+
+async function invokeLambda(
+  deps: EventEffectDeps,
+  input: LambdaInput,
+  ctx: EffectContext,
+): Promise<Json> {
+  const region = input.region ?? process.env['AWS_REGION'] ?? 'us-east-1';
+  let credentials: LambdaClientOptions['credentials'];
+  if (input.accessKey && input.secretKey) {
+    credentials = {
+      accessKeyId: await ctx.secret(input.accessKey),
+      secretAccessKey: await ctx.secret(input.secretKey),
+    };
+  }
+  if (input.roleARN) {
+    const sts = new STSClient({ region, ...(credentials ? { credentials } : {}) });
+    credentials = await stsAssumeRole(sts, 'argo-serverless-sensor')(input.roleARN);
+  }
+  const options: LambdaClientOptions = { region, ...(credentials ? { credentials } : {}) };
+  const client = deps.lambda ? deps.lambda(options) : new LambdaClient(options);
+  const out = await client
+    .send(
+      new InvokeCommand({
+        FunctionName: input.functionName,
+        InvocationType: input.invocationType,
+        Payload: Buffer.from(input.payload || '{}'),
+      }),
+    )
+    .catch((err: unknown) => {
+      // Throttling and service trouble are worth another try; the rest is the firing's error.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === undefined || status === 429 || status >= 500)
+        throw new TransientError(`invoke ${input.functionName}: ${(err as Error).message}`);
+      throw err;
+    });
+  const body = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+  if (out.FunctionError)
+    throw new Error(`${input.functionName} failed (${out.FunctionError}): ${body.slice(0, 500)}`);
+  return { tag: input.tag, status: out.StatusCode ?? 0 };
 }

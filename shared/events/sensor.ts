@@ -22,6 +22,7 @@ import { planK8sTrigger } from './triggers/k8s.js';
 import { planArgoWorkflowTrigger } from './triggers/argo-workflow.js';
 import { planHttpTrigger } from './triggers/http.js';
 import { planLogTrigger } from './triggers/log.js';
+import { planAwsLambdaTrigger } from './triggers/aws-lambda.js';
 import { EventEffects } from './triggers/plan.js';
 import { needsResolving } from './triggers/source.js';
 import { CoreEffects } from '../core/effects.js';
@@ -392,7 +393,12 @@ function allowed(state: SensorState, trigger: string): number[] | undefined {
 }
 
 /** Effect kinds whose outcome comes back to the Sensor (message.send is silent). */
-const REPORTING = new Set<string>([EventEffects.K8s, EventEffects.Http, EventEffects.Log]);
+const REPORTING = new Set<string>([
+  EventEffects.K8s,
+  EventEffects.Http,
+  EventEffects.Log,
+  EventEffects.Lambda,
+]);
 
 function eventsOf(state: SensorState, firing: Firing): Record<string, ArgoEvent> {
   const events: Record<string, ArgoEvent> = {};
@@ -463,6 +469,7 @@ function planFor(template: Trigger['template'], ctx: TriggerContext): EffectRequ
   if (template.argoWorkflow) return planArgoWorkflowTrigger(template.argoWorkflow, ctx);
   if (template.http) return planHttpTrigger(template.http, ctx);
   if (template.log) return planLogTrigger(template.log, ctx);
+  if (template.awsLambda) return planAwsLambdaTrigger(template.awsLambda, ctx);
   const type = Object.keys(template).find(
     (k) => k !== 'name' && k !== 'conditions' && k !== 'conditionsReset',
   );

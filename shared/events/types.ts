@@ -3,7 +3,7 @@
  * `v1alpha1.Event`), and the parts of the EventSource and Sensor specs we run. Field names are
  * Argo's, so Sensors written for Argo read the same data.
  */
-import type { Json, SecretRef } from '../core/types.js';
+import type { Json } from '../core/types.js';
 
 /** Argo's event context (CloudEvents 1.0 attributes). */
 export interface EventContext {
@@ -132,8 +132,8 @@ export interface AwsLambdaTrigger {
   payload: TriggerParameter[];
   parameters?: TriggerParameter[];
   invocationType?: 'RequestResponse' | 'Event' | 'DryRun';
-  accessKey?: SecretRef;
-  secretKey?: SecretRef;
+  accessKey?: SecretSelector;
+  secretKey?: SecretSelector;
   roleARN?: string;
 }
 

@@ -51,7 +51,7 @@ const ARGO_SOURCE_TYPES = [
   'mns',
 ];
 
-const SUPPORTED_TRIGGER_TYPES = ['k8s', 'argoWorkflow', 'http', 'log'];
+const SUPPORTED_TRIGGER_TYPES = ['k8s', 'argoWorkflow', 'http', 'log', 'awsLambda'];
 const ARGO_TRIGGER_TYPES = [
   'k8s',
   'argoWorkflow',
@@ -321,6 +321,7 @@ function checkTrigger(c: Checker, t: unknown, path: string, depNames: Set<string
         `${at}.argoWorkflow.operation`,
         `operation "${String(body['operation'])}" is not supported by argo-serverless (supported: ${SUPPORTED_WORKFLOW_OPERATIONS.join(', ')})`,
       );
+    if (type === 'awsLambda') c.required(body, 'functionName', `${at}.awsLambda`);
     if (type === 'http') {
       if (body['url'] === undefined && typeof body['serverURL'] === 'string')
         c.warn(`${at}.http.serverURL`, 'the old name of url (Argo Events < 1.0): read as url');

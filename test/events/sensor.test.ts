@@ -425,3 +425,38 @@ describe('argoWorkflow submit-from', () => {
     });
   });
 });
+
+describe('awsLambda trigger', () => {
+  it('builds the payload from its parameters and asks the worker to invoke', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: {
+            name: 'fn',
+            awsLambda: {
+              functionName: 'hello',
+              region: 'eu-west-1',
+              payload: [{ src: { dependencyName: 'dep-a', dataKey: 'body.n' }, dest: 'n' }],
+              accessKey: { name: 'aws', key: 'ak' },
+              secretKey: { name: 'aws', key: 'sk' },
+            },
+          },
+        },
+      ],
+    });
+    const [effect] = arrive(s, event('a', 'e5'));
+    expect(effect).toEqual({
+      kind: 'events.lambda',
+      input: {
+        tag: 'fn#1',
+        functionName: 'hello',
+        region: 'eu-west-1',
+        invocationType: 'RequestResponse',
+        payload: '{"n":"e5"}',
+        accessKey: { name: 'aws', key: 'ak', namespace: 'argo-events' },
+        secretKey: { name: 'aws', key: 'sk', namespace: 'argo-events' },
+      },
+    });
+  });
+});

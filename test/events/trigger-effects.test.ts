@@ -14,6 +14,9 @@ import { isTransient } from '../../shared/core/effects.js';
 import type { Effect, Json } from '../../shared/core/types.js';
 import { silentLog } from '../../shared/core/log.js';
 import { simClient } from '../support/sim-kube.js';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { startLambdaStandIn } from '../support/lambda-stand-in.js';
+import type { LambdaStandIn } from '../support/lambda-stand-in.js';
 import type { ClientNodeKubernetes } from '../../shared/adapters/kubernetes/client-node-kubernetes.js';
 
 let sim: SimCluster;
@@ -22,12 +25,17 @@ let server: Server;
 let base: string;
 const received: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
 let handlers: Map<string, EffectHandler>;
+let lambda: LambdaStandIn;
 
 const ctx: EffectContext = {
   secret: async (ref) =>
-    ref.name === 'api' && ref.key === 'token'
-      ? 'Bearer s3cr3t'
-      : Promise.reject(new Error('no secret')),
+    ref.name === 'aws'
+      ? ref.key === 'access'
+        ? 'AKIDTEST'
+        : 'secret-test'
+      : ref.name === 'api' && ref.key === 'token'
+        ? 'Bearer s3cr3t'
+        : Promise.reject(new Error('no secret')),
   clock: { now: () => 0 },
   log: silentLog,
 };
@@ -40,8 +48,12 @@ function run(kind: string, input: Json, id = `in-cluster/Sensor/ns/s@3#${receive
 beforeAll(async () => {
   sim = await startSimCluster({ controllers: { podStartMs: 0, podRunMs: 0, tickMs: 10 } });
   kube = simClient(sim).k8s;
+  lambda = await startLambdaStandIn();
   handlers = new Map(
-    eventEffectHandlers({ clusters: { forCluster: async () => kube } }).map((h) => [h.kind, h]),
+    eventEffectHandlers({
+      clusters: { forCluster: async () => kube },
+      lambda: (options) => new LambdaClient({ ...options, endpoint: lambda.endpoint }),
+    }).map((h) => [h.kind, h]),
   );
   server = createServer((req, res) => {
     let body = '';
@@ -64,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.close();
   await sim?.stop();
+  await lambda?.stop();
 });
 
 describe('http trigger', () => {
@@ -205,5 +218,44 @@ describe('trigger sources fetched by an effect', () => {
       tag: 't#6',
       object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'from-url-' } },
     });
+  });
+});
+
+describe('awsLambda trigger (the SDK against a Lambda Invoke stand-in)', () => {
+  const input = (functionName: string, extra: Record<string, Json> = {}): Json => ({
+    tag: 't#7',
+    functionName,
+    region: 'us-east-1',
+    invocationType: 'RequestResponse',
+    payload: '{"ref":"main"}',
+    accessKey: { name: 'aws', key: 'access', namespace: 'ns' },
+    secretKey: { name: 'aws', key: 'secret', namespace: 'ns' },
+    ...extra,
+  });
+
+  it('invokes with the payload, signed with the keys from the secrets', async () => {
+    expect(await run('events.lambda', input('ok'))).toEqual({ tag: 't#7', status: 200 });
+    const call = lambda.calls.at(-1)!;
+    expect(call).toMatchObject({
+      functionName: 'ok',
+      invocationType: 'RequestResponse',
+      payload: '{"ref":"main"}',
+    });
+    expect(String(call.headers['authorization'])).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\//,
+    );
+    expect(await run('events.lambda', input('ok', { invocationType: 'Event' }))).toEqual({
+      tag: 't#7',
+      status: 202,
+    });
+  });
+
+  it('a function error or a missing function fails the firing with the reason', async () => {
+    expect(await run('events.lambda', input('fails'))).toEqual({
+      tag: 't#7',
+      error: 'fails failed (Unhandled): {"errorMessage":"boom","errorType":"Error"}',
+    });
+    const missing = (await run('events.lambda', input('nope'))) as { error: string };
+    expect(missing.error).toMatch(/Function not found: nope/);
   });
 });

@@ -24,6 +24,7 @@ export const EventEffects = {
   K8s: 'events.k8s',
   Http: 'events.http',
   Log: 'events.log',
+  Lambda: 'events.lambda',
   /** input: { cluster, namespace, at, event } -> the event routed to the Sensors listening. */
   Publish: 'events.publish',
   /** input: { tag, cluster, namespace, source } -> { tag, object }: a trigger source fetched. */
