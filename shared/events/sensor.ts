@@ -49,12 +49,14 @@ export interface TriggerState {
   lastError?: string;
 }
 
-/** A firing waiting for its trigger source or for its effects' outcome. */
+/** A firing waiting for its turn (rateLimit), its trigger source, or its effects' outcome. */
 export interface Firing {
   trigger: string;
+  /** The trigger as it was when it fired (a dlqTrigger is not among the spec's triggers). */
+  spec: Trigger;
   /** dependency -> event id (the events are in `held`). */
   events: Record<string, string>;
-  stage: 'resolving' | 'running';
+  stage: 'waiting' | 'resolving' | 'running';
   /** Effects that report back still outstanding. */
   pending: number;
   /** A dlqTrigger firing, which has no DLQ of its own. */
@@ -74,6 +76,11 @@ export interface SensorState {
   seq: number;
   /** conditionsReset timers, by trigger. */
   resets: Record<string, { generation: number; fireAt: number }>;
+  /** rateLimit: when each limited trigger may fire next, its firings waiting, and their timer. */
+  rates: Record<
+    string,
+    { nextAt: number; waiting: string[]; timer?: { generation: number; fireAt: number } }
+  >;
   generation: number;
   triggers: Record<string, TriggerState>;
   received: number;
@@ -100,6 +107,7 @@ export function initialSensorState(key: ResourceKey, object: KubeObject): Sensor
     firings: {},
     seq: 0,
     resets: {},
+    rates: {},
     generation: 0,
     triggers: {},
     received: 0,
@@ -161,6 +169,8 @@ export function reduceSensor(
     }
     case 'TimerFired': {
       const e = event as { timerId: string; generation: number };
+      if (e.timerId.startsWith('rate:'))
+        return released(state, e.timerId.slice(5), e.generation, effects);
       const trigger = e.timerId.startsWith('reset:') ? e.timerId.slice('reset:'.length) : '';
       const timer = state.resets[trigger];
       if (!timer || timer.generation !== e.generation) return;
@@ -303,15 +313,15 @@ function fire(
   const ids = Object.values(events)
     .map((e) => e.context.id)
     .sort();
-  const firing: Firing = {
+  state.firings[tag] = {
     trigger: name,
+    spec: trigger,
     events: Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.context.id])),
-    stage: 'running',
+    stage: 'waiting',
     pending: 0,
     ...(dlq ? { dlq } : {}),
   };
   for (const e of Object.values(events)) state.held[e.context.id] ??= e;
-  state.firings[tag] = firing;
   const t = (state.triggers[name] ??= { fired: 0, failed: 0 });
   t.fired++;
   t.lastFiredAt = new Date(at).toISOString();
@@ -321,12 +331,72 @@ function fire(
     kind: 'fired',
     ...(dlq ? { message: 'dlqTrigger' } : {}),
   });
+  const interval = rateInterval(trigger);
+  const rate = interval ? (state.rates[name] ??= { nextAt: 0, waiting: [] }) : undefined;
+  if (rate && (at < rate.nextAt || rate.waiting.length > 0)) {
+    // As uber's ratelimit in Argo: firings are spaced by unit / requestsPerUnit; this one waits.
+    rate.waiting.push(tag);
+    if (!rate.timer) armRate(state, name, rate.nextAt, effects);
+    return;
+  }
+  start(state, tag, at, effects);
+}
+
+/** The spacing a trigger's rateLimit asks for (ms), if any. */
+function rateInterval(trigger: Trigger): number | undefined {
+  const limit = trigger.rateLimit;
+  if (!limit?.requestsPerUnit || limit.requestsPerUnit <= 0) return undefined;
+  const unit = { Second: 1_000, Minute: 60_000, Hour: 3_600_000 }[limit.unit ?? 'Second'] ?? 1_000;
+  return unit / limit.requestsPerUnit;
+}
+
+function armRate(
+  state: SensorState,
+  trigger: string,
+  fireAt: number,
+  effects: EffectRequest[],
+): void {
+  const rate = state.rates[trigger]!;
+  state.generation++;
+  rate.timer = { generation: state.generation, fireAt };
+  effects.push({
+    kind: CoreEffects.SetTimer,
+    input: { timerId: `rate:${trigger}`, generation: state.generation, fireAt },
+  });
+}
+
+/** A rate-limited trigger's turn came: the oldest waiting firing starts. */
+function released(
+  state: SensorState,
+  trigger: string,
+  generation: number,
+  effects: EffectRequest[],
+): void {
+  const rate = state.rates[trigger];
+  if (!rate?.timer || rate.timer.generation !== generation) return;
+  const at = rate.timer.fireAt;
+  delete rate.timer;
+  const tag = rate.waiting.shift();
+  if (tag && state.firings[tag]) start(state, tag, at, effects);
+  if (rate.waiting.length > 0) armRate(state, trigger, rate.nextAt, effects);
+  collectHeld(state);
+}
+
+/** Starts a firing: the trigger's parameters applied, its source fetched or its effects asked for. */
+function start(state: SensorState, tag: string, at: number, effects: EffectRequest[]): void {
+  const firing = state.firings[tag]!;
+  const interval = rateInterval(firing.spec);
+  if (interval) {
+    const rate = (state.rates[firing.trigger] ??= { nextAt: 0, waiting: [] });
+    rate.nextAt = Math.max(at, rate.nextAt) + interval;
+  }
+  const events = eventsOf(state, firing);
   let template: Trigger['template'];
   try {
     // Argo applies `trigger.parameters` to the template first, then the type's own parameters.
-    template = (trigger.parameters?.length
-      ? applyParams(trigger.template as unknown as Json, trigger.parameters, events)
-      : trigger.template) as unknown as Trigger['template'];
+    template = (firing.spec.parameters?.length
+      ? applyParams(firing.spec.template as unknown as Json, firing.spec.parameters, events)
+      : structuredClone(firing.spec.template)) as unknown as Trigger['template'];
   } catch (err) {
     firingFailed(state, tag, (err as Error).message, at, effects);
     return;
@@ -367,7 +437,9 @@ function run(
       : {}),
     trigger: firing.trigger,
     tag,
-    ...(allowed(state, firing.trigger) ? { allowedStatuses: allowed(state, firing.trigger)! } : {}),
+    ...(firing.spec.policy?.status?.allow
+      ? { allowedStatuses: firing.spec.policy.status.allow }
+      : {}),
     seed: `${state.key}/${firing.trigger}/${Object.values(firing.events).sort().join(',')}`,
     events,
   };
@@ -386,10 +458,6 @@ function run(
     delete t.lastError;
     delete state.firings[tag];
   }
-}
-
-function allowed(state: SensorState, trigger: string): number[] | undefined {
-  return state.spec.triggers.find((t) => t.template.name === trigger)?.policy?.status?.allow;
 }
 
 /** Effect kinds whose outcome comes back to the Sensor (message.send is silent). */
@@ -417,14 +485,12 @@ function resolved(
 ): void {
   const firing = state.firings[tag];
   if (!firing || firing.stage !== 'resolving') return;
-  const trigger = state.spec.triggers.find((t) => t.template.name === firing.trigger);
-  if (!trigger) return firingDone(state, tag);
   const events = eventsOf(state, firing);
   let template: Trigger['template'];
   try {
-    template = (trigger.parameters?.length
-      ? applyParams(trigger.template as unknown as Json, trigger.parameters, events)
-      : structuredClone(trigger.template)) as unknown as Trigger['template'];
+    template = (firing.spec.parameters?.length
+      ? applyParams(firing.spec.template as unknown as Json, firing.spec.parameters, events)
+      : structuredClone(firing.spec.template)) as unknown as Trigger['template'];
   } catch (err) {
     return firingFailed(state, tag, (err as Error).message, at, effects);
   }
@@ -453,9 +519,8 @@ function firingFailed(
   triggerFailed(state, name, message, at, firing ? Object.values(firing.events).join(',') : '');
   if (!firing) return;
   delete state.firings[tag];
-  const trigger = state.spec.triggers.find((t) => t.template.name === name);
-  if (!firing.dlq && trigger?.dlqTrigger) {
-    const dlq = trigger.dlqTrigger;
+  if (!firing.dlq && firing.spec.dlqTrigger) {
+    const dlq = firing.spec.dlqTrigger;
     const dlqTrigger: Trigger = {
       ...dlq,
       template: { ...dlq.template, name: dlq.template?.name || `${name}-dlq` },

@@ -347,14 +347,15 @@ function checkTrigger(c: Checker, t: unknown, path: string, depNames: Set<string
   if (policy?.k8s !== undefined)
     c.warn(`${path}.policy.k8s`, 'accepted and not yet applied: resource labels are not awaited');
   if (isObj(t['dlqTrigger'])) checkTrigger(c, t['dlqTrigger'], `${path}.dlqTrigger`, depNames);
-  for (const f of ['rateLimit', 'retryStrategy', 'atLeastOnce'])
+  for (const f of ['retryStrategy', 'atLeastOnce'])
     if (t[f] !== undefined)
       c.warn(
         `${path}.${f}`,
-        f === 'rateLimit'
-          ? 'accepted and not yet applied'
-          : 'effects are retried with backoff and delivered at least once regardless',
+        'effects are retried with backoff and delivered at least once regardless',
       );
+  const rate = t['rateLimit'] as { unit?: string; requestsPerUnit?: number } | undefined;
+  if (rate && !['Second', 'Minute', 'Hour', undefined].includes(rate.unit))
+    c.error(`${path}.rateLimit.unit`, `must be Second, Minute or Hour, not "${String(rate.unit)}"`);
 }
 
 function parseCheck(c: Checker, source: string, path: string): void {

@@ -460,3 +460,41 @@ describe('awsLambda trigger', () => {
     });
   });
 });
+
+describe('rateLimit', () => {
+  it('spaces firings by unit / requestsPerUnit: the next waits for a timer', () => {
+    const s = sensor({
+      dependencies: [deps[0]!],
+      triggers: [
+        {
+          template: { name: 't', ...workflow('wf-') },
+          rateLimit: { unit: 'Second', requestsPerUnit: 2 },
+        },
+      ],
+    });
+    const t0 = Date.parse('2026-11-30T10:00:00Z');
+    const fire = (id: string) => {
+      const effects: EffectRequest[] = [];
+      reduceSensor(s, { type: 'EventArrived', at: t0, event: event('a', id) }, effects);
+      return effects;
+    };
+    expect(fire('e1').map((e) => e.kind)).toEqual(['message.send']);
+    expect(fire('e2')).toEqual([
+      { kind: 'timer.set', input: { timerId: 'rate:t', generation: 1, fireAt: t0 + 500 } },
+    ]);
+    expect(fire('e3')).toEqual([]);
+    const released: EffectRequest[] = [];
+    reduceSensor(
+      s,
+      { type: 'TimerFired', at: t0 + 500, timerId: 'rate:t', generation: 1 },
+      released,
+    );
+    expect(released.map((e) => e.kind)).toEqual(['message.send', 'timer.set']);
+    expect(released[1]!.input).toMatchObject({ fireAt: t0 + 1000 });
+    const last: EffectRequest[] = [];
+    reduceSensor(s, { type: 'TimerFired', at: t0 + 1000, timerId: 'rate:t', generation: 2 }, last);
+    expect(last.map((e) => e.kind)).toEqual(['message.send']);
+    expect(s.firings).toEqual({});
+    expect(s.held).toEqual({});
+  });
+});
