@@ -79,16 +79,14 @@ export class Controllers {
     for (const d of this.all('Deployment')) this.deployment(d);
     for (const rs of this.all('ReplicaSet')) this.replicaSet(rs);
     for (const job of this.all('Job')) this.job(job);
-    const pods = this.all('Pod');
-    for (const pod of pods) this.kubelet(pod);
-    if (this.runs.size) this.reapRuns(pods);
+    // Ended pods stay ended (restartPolicy Never / OnFailure done): only the others need a visit.
+    for (const pod of this.state.listUnfinishedPods()) this.kubelet(pod);
+    if (this.runs.size) this.reapRuns();
   }
 
   /** Kills executions whose pod was deleted. */
-  private reapRuns(pods: Obj[]): void {
-    const alive = new Set(
-      pods.filter((p) => !p.metadata['deletionTimestamp']).map((p) => String(p.metadata['uid'])),
-    );
+  private reapRuns(): void {
+    const alive = this.state.livePodUids();
     for (const [uid, run] of this.runs) {
       if (!alive.has(uid)) {
         if (!run.done) run.execution.kill();

@@ -185,6 +185,12 @@ export class ClusterState {
   /** Object keys by kind and label pair (`Pod\0k=v`): a list by label need not scan them all. */
   private readonly byLabel = new Map<string, Set<string>>();
 
+  /**
+   * Pods not yet Succeeded or Failed: the kubelet's work list. A workflow leaves thousands of
+   * ended pods behind, and visiting them all on every tick made the simulator quadratic.
+   */
+  private readonly unfinishedPods = new Map<string, Obj>();
+
   private store(key: string, obj: Obj): void {
     const previous = this.objects.get(key);
     if (previous) this.unindexLabels(key, previous);
@@ -192,6 +198,11 @@ export class ClusterState {
     let kind = this.byKind.get(String(obj.kind));
     if (!kind) this.byKind.set(String(obj.kind), (kind = new Map()));
     kind.set(key, obj);
+    if (obj.kind === 'Pod') {
+      const phase = (obj['status'] as { phase?: string } | undefined)?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') this.unfinishedPods.delete(key);
+      else this.unfinishedPods.set(key, obj);
+    }
     for (const pair of labelPairs(obj)) {
       let keys = this.byLabel.get(pair);
       if (!keys) this.byLabel.set(pair, (keys = new Set()));
@@ -285,6 +296,19 @@ export class ClusterState {
   /** Objects of a built-in kind, from an index kept with the objects (controllers tick often). */
   listKind(kind: string): Obj[] {
     return [...(this.byKind.get(kind)?.values() ?? [])];
+  }
+
+  /** Pods that have not ended (Succeeded / Failed), deleting ones included. */
+  listUnfinishedPods(): Obj[] {
+    return [...this.unfinishedPods.values()];
+  }
+
+  /** Uids of the pods that exist and are not being deleted. */
+  livePodUids(): Set<string> {
+    const uids = new Set<string>();
+    for (const p of this.byKind.get('Pod')?.values() ?? [])
+      if (!p.metadata['deletionTimestamp']) uids.add(String(p.metadata['uid']));
+    return uids;
   }
 
   list(r: ServedResource, namespace: string | undefined): Obj[] {
@@ -402,6 +426,7 @@ export class ClusterState {
     this.unindexLabels(key, this.objects.get(key) ?? obj);
     this.objects.delete(key);
     this.byKind.get(String(obj.kind))?.delete(key);
+    this.unfinishedPods.delete(key);
     this.resourceOf.delete(key);
     this.nextVersion();
     this.emit('DELETED', r, obj);
