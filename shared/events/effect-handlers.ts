@@ -17,9 +17,13 @@ import type { Json, SecretRef } from '../core/types.js';
 import { EventEffects } from './triggers/plan.js';
 import type { ArgoEvent, ArtifactLocation } from './types.js';
 import { parseSourceText } from './triggers/source.js';
+import { everythingWired } from './wiring.js';
+import type { WiredSource, WiringCheck } from './wiring.js';
 
 export interface EventEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
+  /** Which queue-fed sources the deployment delivers (default: all, as embedded). */
+  wiring?: WiringCheck;
   /** Lambda clients (an endpoint for the tests' stand-in); default: the SDK's for the region. */
   lambda?: (options: LambdaClientOptions) => LambdaClient;
   /** Routes an event to the Sensors listening for it (calendar sources publish through it). */
@@ -114,6 +118,14 @@ export function eventEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
       run: (effect, ctx) => {
         const input = effect.input as unknown as LambdaInput;
         return reportErrors(input.tag, () => invokeLambda(deps, input, ctx));
+      },
+    },
+    {
+      kind: EventEffects.Wiring,
+      async run(effect) {
+        const input = effect.input as unknown as { tag: string; sources: WiredSource[] };
+        const unwired = await (deps.wiring ?? everythingWired).check(input.sources);
+        return { tag: input.tag, unwired: unwired as unknown as Json };
       },
     },
     {

@@ -12,9 +12,12 @@ import type { CalendarSourceEntry } from './sources/calendar.js';
 import { calendarData, nextCalendarTime } from './sources/calendar.js';
 import { eventId, makeEvent } from './event.js';
 import { EventEffects } from './triggers/plan.js';
+import { wiredSources } from './wiring.js';
+import type { WiredSource } from './wiring.js';
 
 export interface EventSourceState {
   key: ResourceKey;
+  spec: Json;
   namespace: string;
   name: string;
   calendar: Record<string, CalendarSourceEntry>;
@@ -23,17 +26,21 @@ export interface EventSourceState {
   generation: number;
   published: number;
   lastError?: string;
+  /** Queue-fed sources the deployment does not deliver (from an events.wiring check). */
+  unwired?: { type: string; eventName: string; reason: string }[];
 }
 
 export type EventSourceEvent =
   | { type: 'xstate.init'; at: number }
   | { type: 'ObjectApplied'; at: number; object: KubeObject }
   | { type: 'TimerFired'; at: number; timerId: string; generation: number }
+  | { type: 'EffectSucceeded'; at: number; effectKind: string; result: Json }
   | { type: string; at: number; [k: string]: unknown };
 
 export function initialEventSourceState(key: ResourceKey, object: KubeObject): EventSourceState {
   return {
     key,
+    spec: structuredClone(object.spec ?? null) as Json,
     namespace: object.metadata.namespace ?? 'default',
     name: object.metadata.name,
     calendar: calendarOf(object),
@@ -60,12 +67,28 @@ export function reduceEventSource(
   switch (event.type) {
     case 'xstate.init':
       armAll(state, event.at, effects);
+      checkWiring(state.spec, effects);
       return;
     case 'ObjectApplied':
+      state.spec = structuredClone((event as { object: KubeObject }).object.spec ?? null) as Json;
       state.calendar = calendarOf((event as { object: KubeObject }).object);
       state.timers = {};
       armAll(state, event.at, effects);
+      checkWiring(state.spec, effects);
       return;
+    case 'EffectSucceeded': {
+      const result = (event as { result: Json }).result as {
+        tag?: string;
+        unwired?: { source: WiredSource; reason: string }[];
+      } | null;
+      if (result?.tag !== 'wiring') return;
+      state.unwired = (result.unwired ?? []).map((u) => ({
+        type: u.source.type,
+        eventName: u.source.eventName,
+        reason: u.reason,
+      }));
+      return;
+    }
     case 'TimerFired': {
       const e = event as { timerId: string; generation: number };
       const name = Object.keys(state.timers).find((n) => timerId(n) === e.timerId);
@@ -100,6 +123,16 @@ export function reduceEventSource(
   }
 }
 
+/** Asks whether the deployment delivers the queue-fed sources (the answer lands in status). */
+function checkWiring(spec: Json, effects: EffectRequest[]): void {
+  const sources = wiredSources(spec);
+  if (sources.length > 0)
+    effects.push({
+      kind: EventEffects.Wiring,
+      input: { tag: 'wiring', sources: sources as unknown as Json },
+    });
+}
+
 function armAll(state: EventSourceState, at: number, effects: EffectRequest[]): void {
   for (const name of Object.keys(state.calendar)) arm(state, name, at, effects);
 }
@@ -122,6 +155,7 @@ function arm(state: EventSourceState, name: string, after: number, effects: Effe
 }
 
 export function eventSourceStatus(state: EventSourceState): Json {
+  const unwired = state.unwired ?? [];
   return {
     conditions: [
       {
@@ -130,7 +164,14 @@ export function eventSourceStatus(state: EventSourceState): Json {
         reason: 'Serverless',
         message: 'runs on events, no deployment',
       },
-      { type: 'SourcesProvided', status: 'True' },
+      unwired.length === 0
+        ? { type: 'SourcesProvided', status: 'True' }
+        : {
+            type: 'SourcesProvided',
+            status: 'False',
+            reason: 'NotWired',
+            message: unwired.map((u) => `${u.type} ${u.eventName}: ${u.reason}`).join('; '),
+          },
     ],
     ...(Object.keys(state.timers).length
       ? {

@@ -214,6 +214,13 @@ describe('the seeds: S3 notification -> data-pipeline Sensor -> Workflow', () =>
     ]);
   });
 
+  it('on the embedded runtime every queue-fed source is delivered (POST /api/v1/ingress)', async () => {
+    const es = (await embedded.runtime.get('in-cluster/EventSource/argo-events/s3-events')).object;
+    const conditions = (es?.status as { conditions: { type: string; status: string }[] })
+      .conditions;
+    expect(conditions.find((c) => c.type === 'SourcesProvided')?.status).toBe('True');
+  });
+
   it('incoming/x.txt creates none', async () => {
     expect(await ingress(notification('incoming/x.txt'))).toBe(202);
     await embedded.events.ingress.drained();

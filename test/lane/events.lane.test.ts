@@ -233,6 +233,22 @@ describe('events on the AWS-protocol lane', () => {
     },
   );
 
+  it('an EventSource whose bucket and topic the deployment does not deliver says so in its status', async () => {
+    const status = (await lane.ports.store.listIndex('EventSource', { namespace: NS }))[0]!.object![
+      'status'
+    ] as {
+      conditions: { type: string; status: string; message?: string }[];
+    };
+    const provided = status.conditions.find((c) => c.type === 'SourcesProvided')!;
+    expect(provided.status).toBe('False');
+    expect(provided.message).toMatch(
+      /s3 uploads: bucket "data-uploads" sends no notifications to the ingress queue/,
+    );
+    expect(provided.message).toMatch(
+      /kafka orders: no Kafka event source mapping delivers topic "orders"/,
+    );
+  });
+
   it('refuses what it must, before anything is enqueued', async () => {
     expect((await webhook(apiEvent(`/webhooks/${NS}/sources/nope`, '{}', {}))).statusCode).toBe(
       404,

@@ -29,4 +29,6 @@ export const EventEffects = {
   Publish: 'events.publish',
   /** input: { tag, cluster, namespace, source } -> { tag, object }: a trigger source fetched. */
   Resolve: 'events.resolve',
+  /** input: { tag: 'wiring', sources } -> { tag, unwired }: does the deployment deliver them? */
+  Wiring: 'events.wiring',
 } as const;

@@ -12,6 +12,7 @@ import type { SubsystemDeps } from '../registry.js';
 import type { AwsPorts } from './wiring.js';
 import { bucketStore } from './wiring.js';
 import { ingestFromStore } from './events.js';
+import { wiringFromEnv } from '../../events/wiring.js';
 
 export interface SubsystemsOnAws {
   /** The artifact bucket (env ARTIFACTS_BUCKET); without it artifacts fail with a clear error. */
@@ -69,5 +70,6 @@ export function subsystemDepsOnAws(
       get: read,
     },
     events: ingestFromStore(ports),
+    wiring: wiringFromEnv(),
   };
 }
