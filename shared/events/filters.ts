@@ -4,11 +4,13 @@
  * exprs (govaluate over gjson-read fields), context, time (a daily window, wrapping midnight when
  * stop < start), their `dataLogicalOperator` / `exprLogicalOperator`, and
  * `filtersLogicalOperator` across them. As in Argo, an error (a missing path, a bad regex) fails
- * the filter under `and`, and under `or` counts as not passing, with its reason kept.
+ * the filter under `and`, and under `or` counts as not passing, with its reason kept. A Lua
+ * `script` passes when it returns true.
  */
 import { gjsonGet } from '../expr/gjson.js';
 import { renderGoTemplate } from '../expr/go-template.js';
 import { evaluateGovaluate } from '../expr/govaluate.js';
+import { runLua } from '../expr/lua.js';
 import type {
   ArgoEvent,
   DataFilter,
@@ -32,8 +34,6 @@ export function filterEvent(
   operator: LogicalOperator = 'and',
 ): FilterOutcome {
   if (!filter) return { pass: true };
-  if (filter.script)
-    return { pass: false, reason: 'script filters (Lua) are not supported by argo-serverless' };
   const checks: { present: boolean; run: () => boolean; name: string }[] = [
     {
       name: 'expr',
@@ -51,6 +51,7 @@ export function filterEvent(
       run: () => context(event, filter.context),
     },
     { name: 'time', present: filter.time !== undefined, run: () => time(event, filter.time) },
+    { name: 'script', present: Boolean(filter.script), run: () => script(event, filter.script) },
   ];
   const errors: string[] = [];
   for (const check of checks) {
@@ -266,6 +267,16 @@ function time(event: ArgoEvent, filter: TimeFilter | undefined): boolean {
   const start = parseClock(filter.start);
   const stop = parseClock(filter.stop);
   return start < stop ? now >= start && now < stop : now >= start || now < stop;
+}
+
+/** A Lua script over the data as `event`; it passes when it returns true (Argo: lua.LTrue). */
+function script(event: ArgoEvent, source: string | undefined): boolean {
+  if (!source || event.data === null) return true;
+  try {
+    return runLua(source, { event: event.data }) === true;
+  } catch (err) {
+    throw new FilterError(`script filter error (${(err as Error).message})`);
+  }
 }
 
 function parseClock(text: string): number {

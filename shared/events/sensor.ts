@@ -14,6 +14,7 @@ import { parseKey } from '../core/types.js';
 import type { KubeObject } from '../core/objects.js';
 import type { ArgoEvent, EventDependency, SensorSpec, Trigger } from './types.js';
 import { filterEvent } from './filters.js';
+import { transformEvent } from './transform.js';
 import { conditionsMet, conditionsOf, requiresAnd } from './conditions.js';
 import { applyParams } from './params.js';
 import { listensTo } from './ingest.js';
@@ -223,7 +224,21 @@ function arrive(state: SensorState, event: ArgoEvent, at: number, effects: Effec
   state.received++;
   const dependencies = state.spec.dependencies.filter((d) => listensTo(d, event));
   for (const dep of dependencies) {
-    const outcome = filterEvent(event, dep.filters, dep.filtersLogicalOperator);
+    // As Argo: the dependency's transform first, then its filters, on the transformed event.
+    let transformed: ArgoEvent;
+    try {
+      transformed = transformEvent(event, dep.transform);
+    } catch (err) {
+      state.filtered++;
+      record(state, at, {
+        eventId: event.context.id,
+        dependency: dep.name,
+        kind: 'filtered',
+        message: `transform failed: ${(err as Error).message}`,
+      });
+      continue;
+    }
+    const outcome = filterEvent(transformed, dep.filters, dep.filtersLogicalOperator);
     if (!outcome.pass) {
       state.filtered++;
       record(state, at, {
@@ -234,7 +249,7 @@ function arrive(state: SensorState, event: ArgoEvent, at: number, effects: Effec
       });
       continue;
     }
-    for (const trigger of state.spec.triggers) offer(state, trigger, dep, event, at, effects);
+    for (const trigger of state.spec.triggers) offer(state, trigger, dep, transformed, at, effects);
   }
   collectHeld(state);
 }

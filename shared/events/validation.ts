@@ -229,11 +229,8 @@ export const validateSensor: KindValidator = (object: KubeObject) => {
       c.required(d, 'eventName', path);
       const filters = d['filters'];
       if (isObj(filters)) {
-        if (filters['script'] !== undefined)
-          c.error(
-            `${path}.filters.script`,
-            'Lua script filters are not supported by argo-serverless',
-          );
+        if (filters['script'] !== undefined && typeof filters['script'] !== 'string')
+          c.error(`${path}.filters.script`, 'must be a Lua script');
         (Array.isArray(filters['data']) ? filters['data'] : []).forEach((f: unknown, j: number) => {
           if (!isObj(f)) return;
           c.required(f, 'path', `${path}.filters.data[${j}]`);
@@ -251,10 +248,11 @@ export const validateSensor: KindValidator = (object: KubeObject) => {
           },
         );
       }
-      if (d['transform'] !== undefined)
+      const transform = d['transform'] as { jq?: unknown; script?: unknown } | undefined;
+      if (transform?.jq !== undefined)
         c.error(
-          `${path}.transform`,
-          'event transforms (jq, Lua) are not supported by argo-serverless',
+          `${path}.transform.jq`,
+          'jq transforms are not supported by argo-serverless (a Lua script transform is)',
         );
     });
   }

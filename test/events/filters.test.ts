@@ -166,3 +166,19 @@ describe('context and time filters, and filtersLogicalOperator', () => {
     expect(filterEvent(push, f, 'or').pass).toBe(true);
   });
 });
+
+describe('script filters (Lua)', () => {
+  it('pass when the script returns true, as the corpus example is written', () => {
+    const script =
+      'if event.body.a == "b" and event.body.d.e == "z" then return true else return false end';
+    expect(filterEvent(event({ body: { a: 'b', d: { e: 'z' } } }), { script }).pass).toBe(true);
+    expect(filterEvent(event({ body: { a: 'b', d: { e: 'y' } } }), { script }).pass).toBe(false);
+  });
+  it('a script error is a filter error with the reason', () => {
+    const out = filterEvent(push, { script: 'return event.body.nope.deeper' });
+    expect(out).toEqual({
+      pass: false,
+      reason: expect.stringMatching(/^script filter error \(.*attempt to index a nil value/),
+    });
+  });
+});

@@ -498,3 +498,45 @@ describe('rateLimit', () => {
     expect(s.held).toEqual({});
   });
 });
+
+describe('transform (Lua script)', () => {
+  it('rewrites the data before the filters and the trigger see it', () => {
+    const s = sensor({
+      dependencies: [
+        {
+          ...deps[0]!,
+          transform: { script: "event.body.n = 'changed-' .. event.body.n\nreturn event" },
+          filters: { data: [{ path: 'body.n', type: 'string', value: ['^changed-'] }] },
+        },
+      ],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            k8s: {
+              ...workflow('wf-').k8s,
+              parameters: [
+                { src: { dependencyName: 'dep-a', dataKey: 'body.n' }, dest: 'spec.entrypoint' },
+              ],
+            },
+          },
+        },
+      ],
+    });
+    const [effect] = arrive(s, event('a', 'e1'));
+    const input = effect!.input as { event: { object: { spec: unknown } } };
+    expect(input.event.object.spec).toEqual({ entrypoint: 'changed-e1' });
+  });
+
+  it('a transform that fails drops the event for that dependency, with the reason', () => {
+    const s = sensor({
+      dependencies: [{ ...deps[0]!, transform: { script: 'return 42' } }],
+      triggers: [{ template: { name: 't', ...workflow('wf-') } }],
+    });
+    expect(arrive(s, event('a', 'e1'))).toEqual([]);
+    expect(s.recent.at(-1)).toMatchObject({
+      kind: 'filtered',
+      message: 'transform failed: transformation script output type is not of lua table',
+    });
+  });
+});
