@@ -4,10 +4,12 @@ import { configFromEnv } from '../shared/runtime/aws/config.js';
 import { lazyHandler } from '../shared/runtime/aws/lazy.js';
 import { powertoolsLog } from '../shared/runtime/aws/log.js';
 import { secretsNotYetOnAws } from '../shared/runtime/aws/secrets.js';
-import { effectHandlers } from '../shared/runtime/registry.js';
+import { eventDepsOnAws } from '../shared/runtime/aws/subsystems.js';
+import { deployedEffectHandlers } from '../shared/runtime/registry.js';
 
-export const handler = lazyHandler(() =>
-  effectsHandler(awsPorts(configFromEnv()), effectHandlers, secretsNotYetOnAws, {
+export const handler = lazyHandler(() => {
+  const ports = awsPorts(configFromEnv());
+  return effectsHandler(ports, deployedEffectHandlers(eventDepsOnAws(ports)), secretsNotYetOnAws, {
     log: powertoolsLog('effects'),
-  }),
-);
+  });
+});

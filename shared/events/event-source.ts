@@ -76,6 +76,17 @@ export function reduceEventSource(
       armAll(state, event.at, effects);
       checkWiring(state.spec, effects);
       return;
+    case 'EffectFailed': {
+      const e = event as { tag?: Json; reason?: string };
+      if (e.tag !== 'wiring') return;
+      // Not known to be delivered: say so rather than look healthy.
+      state.unwired = wiredSources(state.spec).map((source) => ({
+        type: source.type,
+        eventName: source.eventName,
+        reason: `could not check that the deployment delivers it: ${e.reason ?? 'unknown error'}`,
+      }));
+      return;
+    }
     case 'EffectSucceeded': {
       const result = (event as { result: Json }).result as {
         tag?: string;

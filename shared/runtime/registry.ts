@@ -32,10 +32,12 @@ export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
 }
 
 /**
- * The handlers the AWS effects function runs today. The workflow effects run on AWS protocols in
- * the test lane (`subsystemDepsOnAws`: S3 artifacts, table reads, commands-queue submissions);
- * the deployed function still needs its home EKS cluster and bucket wired by the CDK app (infra
- * issue). Until then a workflow's effects on AWS report "no effect handler", failing its nodes
- * visibly.
+ * The handlers the deployed effects function runs today: Argo Events' effects (routing calendar
+ * events, the wiring check, http, awsLambda and log triggers, URL sources). The workflow effects and
+ * the k8s trigger need the deployment's EKS cluster and bucket from the CDK app (infra issue); they
+ * run on AWS protocols in the test lane (`subsystemDepsOnAws`). Until then those effects report
+ * "no effect handler" or "no cluster", failing visibly.
  */
-export const effectHandlers: readonly EffectHandler[] = [];
+export function deployedEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
+  return eventEffectHandlers(deps);
+}

@@ -54,6 +54,48 @@ describe('functions/* entry points', () => {
     });
   });
 
+  it('functions/effects runs Argo Events effects: the wiring check answers from EVENT_WIRING', async () => {
+    process.env['EVENT_WIRING'] = JSON.stringify({ s3Buckets: ['wired'], kafkaTopics: [] });
+    const { handler } = await import('../../functions/effects.js');
+    const key = 'in-cluster/EventSource/default/buckets';
+    const sources = [
+      { type: 's3', eventName: 'a', target: 'wired' },
+      { type: 's3', eventName: 'b', target: 'other' },
+    ];
+    const effect = {
+      id: `${key}@1#0`,
+      key,
+      version: 1,
+      at: Date.now(),
+      kind: 'events.wiring',
+      input: { tag: 'wiring', sources },
+    };
+    const event = {
+      Records: [
+        {
+          messageId: 'sqs-e1',
+          body: JSON.stringify(effect),
+          attributes: { ApproximateReceiveCount: '1', MessageGroupId: effect.id },
+        },
+      ],
+    } as unknown as SQSEvent;
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    await lane.drained();
+    // The report reached the resource's log (this lane runs no EventSource machine).
+    const logged = (await lane.ports.store.readRange(key, { from: 1 })).flatMap((v) => v.events);
+    const report = logged.find((e) => e.event.type === 'EffectSucceeded')!;
+    expect(report.event['result']).toEqual({
+      tag: 'wiring',
+      unwired: [
+        {
+          source: sources[1],
+          reason:
+            'bucket "other" sends no notifications to the ingress queue: add it to the CDK context "eventBuckets" and deploy',
+        },
+      ],
+    });
+  });
+
   it('a function without its configuration fails with the names of what is missing', async () => {
     const { configFromEnv } = await import('../../shared/runtime/aws/config.js');
     expect(() => configFromEnv({})).toThrow(

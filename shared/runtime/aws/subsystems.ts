@@ -9,6 +9,7 @@ import type { KindMachine } from '../../core/machines.js';
 import { machineRegistry } from '../../core/machines.js';
 import { Runner } from '../../core/runner.js';
 import type { SubsystemDeps } from '../registry.js';
+import type { EventEffectDeps } from '../../events/effect-handlers.js';
 import type { AwsPorts } from './wiring.js';
 import { bucketStore } from './wiring.js';
 import { ingestFromStore } from './events.js';
@@ -68,6 +69,22 @@ export function subsystemDepsOnAws(
     controlPlane: {
       submit: (key, event, id) => ports.commands.send([{ id, key, at: ports.clock.now(), event }]),
       get: read,
+    },
+    events: ingestFromStore(ports),
+    wiring: wiringFromEnv(),
+  };
+}
+
+/** What the deployed effects function can run without a cluster (see deployedEffectHandlers). */
+export function eventDepsOnAws(ports: AwsPorts): EventEffectDeps {
+  return {
+    clusters: {
+      forCluster: (name) =>
+        Promise.reject(
+          new Error(
+            `cluster "${name}": the deployed effects function has no EKS access yet (infra issue)`,
+          ),
+        ),
     },
     events: ingestFromStore(ports),
     wiring: wiringFromEnv(),
