@@ -1010,38 +1010,18 @@ describe('GetCurrentCanaryStep (TestGetCurrentCanaryStep)', () => {
 });
 
 describe('resolveFenceposts: surge rounds up, unavailable down, both zero -> unavailable 1 (TestResolveFenceposts)', () => {
-  it.each([
-    { maxSurge: '0%', maxUnavailable: '0%', desired: 0, surge: 0, unavailable: 1, error: false },
-    { maxSurge: '39%', maxUnavailable: '39%', desired: 10, surge: 4, unavailable: 3, error: false },
-    { maxSurge: 'oops', maxUnavailable: '39%', desired: 10, surge: 0, unavailable: 0, error: true },
-    { maxSurge: '55%', maxUnavailable: 'urg', desired: 10, surge: 0, unavailable: 0, error: true },
-    {
-      maxSurge: undefined,
-      maxUnavailable: '39%',
-      desired: 10,
-      surge: 0,
-      unavailable: 3,
-      error: false,
-    },
-    {
-      maxSurge: '39%',
-      maxUnavailable: undefined,
-      desired: 10,
-      surge: 4,
-      unavailable: 0,
-      error: false,
-    },
-    {
-      maxSurge: undefined,
-      maxUnavailable: undefined,
-      desired: 10,
-      surge: 0,
-      unavailable: 1,
-      error: false,
-    },
+  // Argo names these rows by index; [maxSurge, maxUnavailable, desired, surge, unavailable, error].
+  it.each<[IntOrString | undefined, IntOrString | undefined, number, number, number, boolean]>([
+    ['0%', '0%', 0, 0, 1, false],
+    ['39%', '39%', 10, 4, 3, false],
+    ['oops', '39%', 10, 0, 0, true],
+    ['55%', 'urg', 10, 0, 0, true],
+    [undefined, '39%', 10, 0, 3, false],
+    ['39%', undefined, 10, 4, 0, false],
+    [undefined, undefined, 10, 0, 1, false],
   ])(
-    '#$# maxSurge $maxSurge maxUnavailable $maxUnavailable of $desired',
-    ({ maxSurge, maxUnavailable, desired, surge, unavailable, error }) => {
+    '#%# maxSurge %s maxUnavailable %s of %i -> surge %i, unavailable %i, error %s',
+    (maxSurge, maxUnavailable, desired, surge, unavailable, error) => {
       const got = resolveFenceposts(maxSurge, maxUnavailable, desired);
       expect({ surge: got.surge, unavailable: got.unavailable }).toEqual({ surge, unavailable });
       expect(got.error !== undefined).toBe(error);
