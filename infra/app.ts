@@ -1,6 +1,8 @@
 /**
  * The CDK app (`npx cdk synth` / `deploy` with the aws-cdk@2 CLI). Context keys:
- * `stackName` (default ArgoServerless), `deletionProtection` (default true), `maxConcurrency`.
+ * `stackName` (default ArgoServerless), `deletionProtection` (default true), `maxConcurrency`,
+ * `eventBuckets` (bucket names whose notifications feed `s3` EventSources; a JSON list or a
+ * comma-separated string).
  */
 import { App } from 'aws-cdk-lib';
 import { ControlPlaneStack } from './control-plane-stack.js';
@@ -11,5 +13,14 @@ const context = (key: string) =>
 new ControlPlaneStack(app, String(context('stackName') ?? 'ArgoServerless'), {
   deletionProtection: String(context('deletionProtection') ?? 'true') !== 'false',
   maxConcurrency: Number(context('maxConcurrency') ?? 10),
+  eventBuckets: listContext(app.node.tryGetContext('eventBuckets')),
 });
 app.synth();
+
+/** A context list given as JSON (cdk.json) or as `-c key=a,b` on the command line. */
+function listContext(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string' && value.trim() !== '')
+    return value.split(',').map((v) => v.trim());
+  return [];
+}

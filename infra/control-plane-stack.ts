@@ -6,12 +6,20 @@ import { ControlPlaneQueues } from './constructs/queues.js';
 import { EventTable } from './constructs/table.js';
 import { ControlPlaneFunctions, TIMEOUTS } from './constructs/functions.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { DeploymentBucket } from './constructs/bucket.js';
+import { WebhookApi } from './constructs/webhook-api.js';
+import { EventBucketNotifications } from './constructs/event-buckets.js';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** Keep the table on stack deletion and refuse deletes (default true). */
   deletionProtection?: boolean;
   /** Concurrent Lambda batches per queue (default 10). */
   maxConcurrency?: number;
+  /**
+   * Buckets whose object notifications go to the ingress queue, for `s3` EventSources (context
+   * `eventBuckets`). An EventSource naming another bucket says NotWired in its status.
+   */
+  eventBuckets?: string[];
 }
 
 export class ControlPlaneStack extends Stack {
@@ -25,10 +33,19 @@ export class ControlPlaneStack extends Stack {
     const { table } = new EventTable(this, 'Events', {
       deletionProtection: props.deletionProtection ?? true,
     });
+    const { bucket } = new DeploymentBucket(this, 'Storage');
+    const eventBuckets = props.eventBuckets ?? [];
     const functions = new ControlPlaneFunctions(this, 'Functions', {
       table,
       queues,
+      bucket,
       maxConcurrency: props.maxConcurrency ?? 10,
+      eventWiring: { s3Buckets: eventBuckets, kafkaTopics: [] },
+    });
+    const webhooks = new WebhookApi(this, 'Webhooks', { webhook: functions.webhook });
+    new EventBucketNotifications(this, 'EventBuckets', {
+      buckets: eventBuckets,
+      ingress: queues.ingress,
     });
     new Monitoring(this, 'Monitoring', {
       queues: {
@@ -42,10 +59,13 @@ export class ControlPlaneStack extends Stack {
         Effects: functions.effects,
         Timers: functions.timers,
         Ingest: functions.ingest,
+        Webhook: functions.webhook,
       },
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'CommandsQueueUrl', { value: queues.commands.queueUrl });
     new CfnOutput(this, 'IngressQueueUrl', { value: queues.ingress.queueUrl });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'ApiUrl', { value: webhooks.api.apiEndpoint });
   }
 }

@@ -2,12 +2,14 @@
  * The Lambda functions (Node.js 22, arm64, ESM bundles built locally by esbuild: no Docker) and
  * their SQS event sources with partial batch responses.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -20,6 +22,8 @@ export const TIMEOUTS = {
   effects: Duration.seconds(120),
   timers: Duration.seconds(30),
   ingest: Duration.seconds(30),
+  // Behind API Gateway (30 s): verify, enqueue, answer.
+  webhook: Duration.seconds(10),
 } as const;
 
 export class ControlPlaneFunctions extends Construct {
@@ -27,20 +31,30 @@ export class ControlPlaneFunctions extends Construct {
   readonly effects: NodejsFunction;
   readonly timers: NodejsFunction;
   readonly ingest: NodejsFunction;
+  readonly webhook: NodejsFunction;
 
   constructor(
     scope: Construct,
     id: string,
-    props: { table: TableV2; queues: ControlPlaneQueues; maxConcurrency: number },
+    props: {
+      table: TableV2;
+      queues: ControlPlaneQueues;
+      bucket: Bucket;
+      maxConcurrency: number;
+      /** What the deployment delivers to queue-fed event sources (EVENT_WIRING). */
+      eventWiring: { s3Buckets: string[]; kafkaTopics: string[] };
+    },
   ) {
     super(scope, id);
-    const { table, queues } = props;
+    const { table, queues, bucket } = props;
     const environment = {
       TABLE_NAME: table.tableName,
       COMMANDS_QUEUE_URL: queues.commands.queueUrl,
       EFFECTS_QUEUE_URL: queues.effects.queueUrl,
       TIMERS_QUEUE_URL: queues.timers.queueUrl,
       INGRESS_QUEUE_URL: queues.ingress.queueUrl,
+      ARTIFACTS_BUCKET: bucket.bucketName,
+      EVENT_WIRING: JSON.stringify(props.eventWiring),
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const make = (name: keyof typeof TIMEOUTS, memorySize: number) =>
@@ -67,6 +81,7 @@ export class ControlPlaneFunctions extends Construct {
     this.effects = make('effects', 512);
     this.timers = make('timers', 256);
     this.ingest = make('ingest', 256);
+    this.webhook = make('webhook', 256);
 
     const source = (queue: ControlPlaneQueues['commands']) =>
       new SqsEventSource(queue, {
@@ -80,7 +95,7 @@ export class ControlPlaneFunctions extends Construct {
     this.ingest.addEventSource(source(queues.ingress));
 
     // cdk-nag (AwsSolutions) findings we accept, each for a stated reason.
-    for (const fn of [this.controller, this.effects, this.timers, this.ingest]) {
+    for (const fn of [this.controller, this.effects, this.timers, this.ingest, this.webhook]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
@@ -104,5 +119,27 @@ export class ControlPlaneFunctions extends Construct {
     // ingest reads the EventSource and Sensor index entries and sends commands to Sensors.
     table.grantReadData(this.ingest);
     queues.commands.grantSendMessages(this.ingest);
+    // webhook reads the EventSource's route and puts the delivery on the ingress queue.
+    table.grantReadData(this.webhook);
+    queues.ingress.grantSendMessages(this.webhook);
+    // Any of them may send or receive a message too large for SQS, by reference in the bucket;
+    // the effects function also stores workflow artifacts there.
+    // Object reads and writes, and listing (artifact keys are read back by prefix): no deletes.
+    for (const fn of [this.controller, this.effects, this.timers, this.ingest, this.webhook]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+      );
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
+        reason:
+          "Objects of the deployment's own bucket: artifact and payload keys are made at run time (content hashes, workflow names).",
+      });
+    }
   }
 }

@@ -7,7 +7,9 @@ let template: Template;
 beforeAll(() => {
   // Bundles the three functions with esbuild, offline and without Docker.
   const app = new App();
-  template = Template.fromStack(new ControlPlaneStack(app, 'Test', { maxConcurrency: 5 }));
+  template = Template.fromStack(
+    new ControlPlaneStack(app, 'Test', { maxConcurrency: 5, eventBuckets: ['data-uploads'] }),
+  );
 }, 120_000);
 
 describe('CDK stack', () => {
@@ -40,16 +42,18 @@ describe('CDK stack', () => {
     });
   });
 
-  it('runs four Node.js 22 arm64 functions wired to their queues with partial batch responses', () => {
+  it('runs five Node.js 22 arm64 functions, the queue consumers wired with partial batch responses', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x' },
     });
-    expect(Object.keys(functions).length).toBe(4);
+    expect(Object.keys(functions).length).toBe(5);
     for (const f of Object.values(functions)) {
       expect(f.Properties.Architectures).toEqual(['arm64']);
       expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual([
+        'ARTIFACTS_BUCKET',
         'COMMANDS_QUEUE_URL',
         'EFFECTS_QUEUE_URL',
+        'EVENT_WIRING',
         'INGRESS_QUEUE_URL',
         'POWERTOOLS_LOG_LEVEL',
         'TABLE_NAME',
@@ -83,8 +87,64 @@ describe('CDK stack', () => {
     const metrics = alarms.map((a) => a.Properties.MetricName as string);
     expect(metrics.filter((m) => m === 'ApproximateNumberOfMessagesVisible').length).toBe(4);
     expect(metrics.filter((m) => m === 'ApproximateAgeOfOldestMessage').length).toBe(4);
-    expect(metrics.filter((m) => m === 'Errors').length).toBe(4);
+    expect(metrics.filter((m) => m === 'Errors').length).toBe(5);
     for (const a of alarms) expect(a.Properties.AlarmDescription).toBeTruthy();
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('has the deployment bucket: encrypted, TLS only, no public access, payloads expiring', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'payloads/', ExpirationInDays: 15, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('routes ANY /webhooks/{proxy+} on the HTTP API to the webhook function, with access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /webhooks/{proxy+}',
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it("sends the configured buckets' object-created notifications to the ingress queue and says so to the functions", () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: 'data-uploads',
+      NotificationConfiguration: {
+        QueueConfigurations: [Match.objectLike({ Events: ['s3:ObjectCreated:*'] })],
+      },
+    });
+    const effects = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+    ).map((f) => f.Properties.Environment.Variables.EVENT_WIRING as string);
+    expect(new Set(effects)).toEqual(
+      new Set([JSON.stringify({ s3Buckets: ['data-uploads'], kafkaTopics: [] })]),
+    );
   });
 });
