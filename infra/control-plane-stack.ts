@@ -20,6 +20,8 @@ export interface ControlPlaneStackProps extends StackProps {
    * `eventBuckets`). An EventSource naming another bucket says NotWired in its status.
    */
   eventBuckets?: string[];
+  /** An MSK cluster and the topics that feed `kafka` EventSources (context `kafka`). */
+  kafka?: { clusterArn: string; topics: string[] };
 }
 
 export class ControlPlaneStack extends Stack {
@@ -40,7 +42,8 @@ export class ControlPlaneStack extends Stack {
       queues,
       bucket,
       maxConcurrency: props.maxConcurrency ?? 10,
-      eventWiring: { s3Buckets: eventBuckets, kafkaTopics: [] },
+      eventWiring: { s3Buckets: eventBuckets, kafkaTopics: props.kafka?.topics ?? [] },
+      ...(props.kafka ? { kafka: props.kafka } : {}),
     });
     const webhooks = new WebhookApi(this, 'Webhooks', { webhook: functions.webhook });
     new EventBucketNotifications(this, 'EventBuckets', {
@@ -60,6 +63,7 @@ export class ControlPlaneStack extends Stack {
         Timers: functions.timers,
         Ingest: functions.ingest,
         Webhook: functions.webhook,
+        ...(functions.ingestKafka ? { IngestKafka: functions.ingestKafka } : {}),
       },
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });

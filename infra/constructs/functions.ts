@@ -3,8 +3,8 @@
  * their SQS event sources with partial batch responses.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Architecture, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { ManagedKafkaEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -24,6 +24,7 @@ export const TIMEOUTS = {
   ingest: Duration.seconds(30),
   // Behind API Gateway (30 s): verify, enqueue, answer.
   webhook: Duration.seconds(10),
+  'ingest-kafka': Duration.seconds(60),
 } as const;
 
 export class ControlPlaneFunctions extends Construct {
@@ -32,6 +33,8 @@ export class ControlPlaneFunctions extends Construct {
   readonly timers: NodejsFunction;
   readonly ingest: NodejsFunction;
   readonly webhook: NodejsFunction;
+  /** Only with an MSK cluster in the context (`kafka`). */
+  readonly ingestKafka?: NodejsFunction;
 
   constructor(
     scope: Construct,
@@ -43,6 +46,8 @@ export class ControlPlaneFunctions extends Construct {
       maxConcurrency: number;
       /** What the deployment delivers to queue-fed event sources (EVENT_WIRING). */
       eventWiring: { s3Buckets: string[]; kafkaTopics: string[] };
+      /** An MSK cluster whose topics feed `kafka` EventSources through functions/ingest-kafka. */
+      kafka?: { clusterArn: string; topics: string[] };
     },
   ) {
     super(scope, id);
@@ -58,30 +63,54 @@ export class ControlPlaneFunctions extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const make = (name: keyof typeof TIMEOUTS, memorySize: number) =>
-      new NodejsFunction(this, name[0]!.toUpperCase() + name.slice(1), {
-        entry: join(root, 'functions', `${name}.ts`),
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        timeout: TIMEOUTS[name],
-        memorySize,
-        environment,
-        logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH }),
-        bundling: {
-          format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          // Some dependencies are CommonJS: give the ESM bundle a require.
-          banner:
-            "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          externalModules: ['@aws-sdk/*'],
+      new NodejsFunction(
+        this,
+        name[0]!.toUpperCase() + name.slice(1).replace(/-(.)/g, (_m, c: string) => c.toUpperCase()),
+        {
+          entry: join(root, 'functions', `${name}.ts`),
+          runtime: Runtime.NODEJS_22_X,
+          architecture: Architecture.ARM_64,
+          timeout: TIMEOUTS[name],
+          memorySize,
+          environment,
+          logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH }),
+          bundling: {
+            format: OutputFormat.ESM,
+            minify: true,
+            sourceMap: true,
+            mainFields: ['module', 'main'],
+            // Some dependencies are CommonJS: give the ESM bundle a require.
+            banner:
+              "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+            externalModules: ['@aws-sdk/*'],
+          },
         },
-      });
+      );
     this.controller = make('controller', 512);
     this.effects = make('effects', 512);
     this.timers = make('timers', 256);
     this.ingest = make('ingest', 256);
     this.webhook = make('webhook', 256);
+    if (props.kafka) {
+      const fn = make('ingest-kafka', 256);
+      this.ingestKafka = fn;
+      for (const topic of props.kafka.topics)
+        fn.addEventSource(
+          new ManagedKafkaEventSource({
+            clusterArn: props.kafka.clusterArn,
+            topic,
+            startingPosition: StartingPosition.LATEST,
+            batchSize: 100,
+          }),
+        );
+      table.grantReadData(fn);
+      queues.commands.grantSendMessages(fn);
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
+        reason:
+          "AWSLambdaMSKExecutionRole is what an MSK event source mapping needs (describe the cluster, its brokers and the VPC's network interfaces); CDK attaches it for the mapping.",
+      });
+    }
 
     const source = (queue: ControlPlaneQueues['commands']) =>
       new SqsEventSource(queue, {
@@ -95,7 +124,7 @@ export class ControlPlaneFunctions extends Construct {
     this.ingest.addEventSource(source(queues.ingress));
 
     // cdk-nag (AwsSolutions) findings we accept, each for a stated reason.
-    for (const fn of [this.controller, this.effects, this.timers, this.ingest, this.webhook]) {
+    for (const fn of this.all()) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
@@ -125,7 +154,7 @@ export class ControlPlaneFunctions extends Construct {
     // Any of them may send or receive a message too large for SQS, by reference in the bucket;
     // the effects function also stores workflow artifacts there.
     // Object reads and writes, and listing (artifact keys are read back by prefix): no deletes.
-    for (const fn of [this.controller, this.effects, this.timers, this.ingest, this.webhook]) {
+    for (const fn of this.all()) {
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['s3:GetObject', 's3:PutObject'],
@@ -141,5 +170,17 @@ export class ControlPlaneFunctions extends Construct {
           "Objects of the deployment's own bucket: artifact and payload keys are made at run time (content hashes, workflow names).",
       });
     }
+  }
+
+  /** Every function of the deployment. */
+  all(): NodejsFunction[] {
+    return [
+      this.controller,
+      this.effects,
+      this.timers,
+      this.ingest,
+      this.webhook,
+      ...(this.ingestKafka ? [this.ingestKafka] : []),
+    ];
   }
 }

@@ -13,7 +13,13 @@ function checkedApp(): App {
 describe('cdk-nag AwsSolutions checks', () => {
   it('the stack has no unacknowledged findings', () => {
     const app = checkedApp();
-    new ControlPlaneStack(app, 'Checked', { eventBuckets: ['data-uploads'] });
+    new ControlPlaneStack(app, 'Checked', {
+      eventBuckets: ['data-uploads'],
+      kafka: {
+        clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/demo/abc',
+        topics: ['orders'],
+      },
+    });
     expect(() => app.synth()).not.toThrow();
   }, 120_000);
 

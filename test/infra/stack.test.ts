@@ -148,3 +148,25 @@ describe('CDK stack', () => {
     );
   });
 });
+
+describe('CDK stack with an MSK cluster (context kafka)', () => {
+  it('maps each topic to functions/ingest-kafka and tells the functions it is wired', () => {
+    const app = new App();
+    const clusterArn = 'arn:aws:kafka:us-east-1:123456789012:cluster/demo/abc';
+    const t = Template.fromStack(
+      new ControlPlaneStack(app, 'WithKafka', { kafka: { clusterArn, topics: ['orders'] } }),
+    );
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: clusterArn,
+      Topics: ['orders'],
+      StartingPosition: 'LATEST',
+    });
+    const wiring = Object.values(
+      t.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+    ).map((f) => f.Properties.Environment.Variables.EVENT_WIRING as string);
+    expect(wiring).toHaveLength(6);
+    expect(new Set(wiring)).toEqual(
+      new Set([JSON.stringify({ s3Buckets: [], kafkaTopics: ['orders'] })]),
+    );
+  }, 120_000);
+});
