@@ -13,9 +13,11 @@ import { eventSourceKind, sensorKind } from '../events/machine.js';
 import { eventEffectHandlers } from '../events/effect-handlers.js';
 import type { EventEffectDeps } from '../events/effect-handlers.js';
 import { registerEventValidators } from '../events/validation.js';
+import { registerRolloutValidators } from '../rollouts/validation.js';
 
 registerWorkflowValidators();
 registerEventValidators();
+registerRolloutValidators();
 
 export const kindMachines: readonly KindMachine[] = [
   workflowKind,
