@@ -3,13 +3,19 @@ import { awsPorts, effectsHandler } from '../shared/runtime/aws/wiring.js';
 import { configFromEnv } from '../shared/runtime/aws/config.js';
 import { lazyHandler } from '../shared/runtime/aws/lazy.js';
 import { powertoolsLog } from '../shared/runtime/aws/log.js';
-import { secretsNotYetOnAws } from '../shared/runtime/aws/secrets.js';
+import { secretsOnAws } from '../shared/runtime/aws/secrets.js';
 import { eventDepsOnAws } from '../shared/runtime/aws/subsystems.js';
 import { deployedEffectHandlers } from '../shared/runtime/registry.js';
 
 export const handler = lazyHandler(() => {
-  const ports = awsPorts(configFromEnv());
-  return effectsHandler(ports, deployedEffectHandlers(eventDepsOnAws(ports)), secretsNotYetOnAws, {
-    log: powertoolsLog('effects'),
-  });
+  const config = configFromEnv();
+  const ports = awsPorts(config);
+  return effectsHandler(
+    ports,
+    deployedEffectHandlers(eventDepsOnAws(ports)),
+    secretsOnAws(config),
+    {
+      log: powertoolsLog('effects'),
+    },
+  );
 });

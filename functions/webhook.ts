@@ -3,7 +3,7 @@ import { awsPorts } from '../shared/runtime/aws/wiring.js';
 import { configFromEnv } from '../shared/runtime/aws/config.js';
 import { lazyHandler } from '../shared/runtime/aws/lazy.js';
 import { powertoolsLog } from '../shared/runtime/aws/log.js';
-import { secretsNotYetOnAws } from '../shared/runtime/aws/secrets.js';
+import { secretsOnAws } from '../shared/runtime/aws/secrets.js';
 import { ingressOutbox, webhookHandler } from '../shared/runtime/aws/events.js';
 
 export const handler = lazyHandler(() => {
@@ -11,7 +11,7 @@ export const handler = lazyHandler(() => {
   return webhookHandler(
     awsPorts(config),
     ingressOutbox(config),
-    secretsNotYetOnAws,
+    secretsOnAws(config),
     powertoolsLog('webhook'),
   );
 });

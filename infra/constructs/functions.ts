@@ -2,7 +2,7 @@
  * The Lambda functions (Node.js 22, arm64, ESM bundles built locally by esbuild: no Docker) and
  * their SQS event sources with partial batch responses.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Architecture, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { ManagedKafkaEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,6 +16,9 @@ import { dirname, join } from 'node:path';
 import type { ControlPlaneQueues } from './queues.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Secrets Manager names the functions may read start with it (DESIGN.md "Secrets"). */
+export const SECRETS_PREFIX = 'argo-serverless/';
 
 export const TIMEOUTS = {
   controller: Duration.seconds(30),
@@ -60,6 +63,7 @@ export class ControlPlaneFunctions extends Construct {
       INGRESS_QUEUE_URL: queues.ingress.queueUrl,
       ARTIFACTS_BUCKET: bucket.bucketName,
       EVENT_WIRING: JSON.stringify(props.eventWiring),
+      SECRETS_PREFIX: SECRETS_PREFIX,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const make = (name: keyof typeof TIMEOUTS, memorySize: number) =>
@@ -153,6 +157,36 @@ export class ControlPlaneFunctions extends Construct {
     queues.ingress.grantSendMessages(this.webhook);
     // Any of them may send or receive a message too large for SQS, by reference in the bucket;
     // the effects function also stores workflow artifacts there.
+    // Webhook secrets (signatures, tokens) and trigger secrets: read-only, under the prefix.
+    for (const fn of [this.webhook, this.effects]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${SECRETS_PREFIX}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
+      );
+      Validations.of(fn).acknowledge(
+        {
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'secretsmanager:ListSecrets has no resource-level permissions (AWS requires *); it lists names and tags only, values need GetSecretValue, which is limited to the argo-serverless/ prefix.',
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${SECRETS_PREFIX}*]`,
+          reason: "The deployment's own secrets: names under its prefix, one per Secret applied.",
+        },
+      );
+    }
     // Object reads and writes, and listing (artifact keys are read back by prefix): no deletes.
     for (const fn of this.all()) {
       fn.addToRolePolicy(

@@ -56,6 +56,7 @@ describe('CDK stack', () => {
         'EVENT_WIRING',
         'INGRESS_QUEUE_URL',
         'POWERTOOLS_LOG_LEVEL',
+        'SECRETS_PREFIX',
         'TABLE_NAME',
         'TIMERS_QUEUE_URL',
       ]);
@@ -90,6 +91,16 @@ describe('CDK stack', () => {
     expect(metrics.filter((m) => m === 'Errors').length).toBe(5);
     for (const a of alarms) expect(a.Properties.AlarmDescription).toBeTruthy();
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('lets the webhook and effects functions read secrets under the deployment prefix only', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const get = statements.filter((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(get).toHaveLength(2);
+    for (const s of get) expect(JSON.stringify(s.Resource)).toContain(':secret:argo-serverless/*');
   });
 
   it('has the deployment bucket: encrypted, TLS only, no public access, payloads expiring', () => {

@@ -16,7 +16,8 @@ import {
   kafkaHandler,
   webhookHandler,
 } from '../../shared/runtime/aws/events.js';
-import { secretsNotYetOnAws } from '../../shared/runtime/aws/secrets.js';
+import { secretsOnAws } from '../../shared/runtime/aws/secrets.js';
+import { startSecretsManagerStandIn } from '../support/secrets-manager-stand-in.js';
 import type { KubeObject } from '../../shared/core/objects.js';
 import { startAwsLane } from '../support/aws-lane.js';
 import type { AwsLane } from '../support/aws-lane.js';
@@ -35,6 +36,7 @@ let lane: AwsLane;
 let ingestSource: SqsEventSource;
 let ingressUrl: string;
 let webhook: ReturnType<typeof webhookHandler>;
+let secretsManager: Awaited<ReturnType<typeof startSecretsManagerStandIn>>;
 
 const workflowTrigger = (name: string, dep: string, dataKey: string) => ({
   template: {
@@ -175,7 +177,14 @@ beforeAll(async () => {
     handler: ingestHandler(lane.ports),
     concurrency: 2,
   });
-  webhook = webhookHandler(lane.ports, ingressOutbox(config, lane.ports), secretsNotYetOnAws);
+  secretsManager = await startSecretsManagerStandIn([
+    { name: `argo-serverless/${NS}/hook`, value: JSON.stringify({ secret: 'lane-secret' }) },
+  ]);
+  webhook = webhookHandler(
+    lane.ports,
+    ingressOutbox(config, lane.ports),
+    secretsOnAws({ ...config, secretsManagerEndpoint: secretsManager.endpoint }),
+  );
   await lane.send(
     objects.map((object, i) => ({
       id: `apply-${i}`,
@@ -188,6 +197,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await secretsManager?.stop();
   await ingestSource?.stop();
   await lane?.stop();
   await fauxqs?.stop();
@@ -256,13 +266,24 @@ describe('events on the AWS-protocol lane', () => {
     expect((await webhook(apiEvent(`/webhooks/${NS}/sources/open`, '{"x":', {}))).statusCode).toBe(
       400,
     );
-    // Secrets Manager is not wired on AWS yet: a signed route cannot be verified, so it is refused.
-    const signed = await webhook(
+    // The route's secret comes from Secrets Manager (`argo-serverless/<namespace>/hook`).
+    const wrong = await webhook(
       apiEvent(`/webhooks/${NS}/sources/signed`, '{}', {
-        'x-hub-signature-256': await sign('s', '{}'),
+        'x-hub-signature-256': await sign('not-the-secret', '{}'),
       }),
     );
-    expect(signed.statusCode).toBe(401);
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('a signed delivery is verified with the secret from Secrets Manager', async () => {
+    const body = '{"ref":"refs/heads/signed"}';
+    const res = await webhook(
+      apiEvent(`/webhooks/${NS}/sources/signed`, body, {
+        'x-hub-signature-256': await sign('lane-secret', body),
+        'x-github-delivery': 'signed-1',
+      }),
+    );
+    expect(res.statusCode).toBe(202);
   });
 
   it(

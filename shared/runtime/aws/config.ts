@@ -15,6 +15,9 @@ export interface AwsConfig {
    */
   artifactsBucket?: string;
   s3Endpoint?: string;
+  /** Secret names start with it (SECRETS_PREFIX, default `argo-serverless/`). */
+  secretsPrefix?: string;
+  secretsManagerEndpoint?: string;
   region?: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
@@ -41,6 +44,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   if (env['INGRESS_QUEUE_URL']) config.ingressQueueUrl = env['INGRESS_QUEUE_URL'];
   if (env['ARTIFACTS_BUCKET']) config.artifactsBucket = env['ARTIFACTS_BUCKET'];
   if (env['S3_ENDPOINT']) config.s3Endpoint = env['S3_ENDPOINT'];
+  if (env['SECRETS_PREFIX']) config.secretsPrefix = env['SECRETS_PREFIX'];
+  if (env['SECRETSMANAGER_ENDPOINT'])
+    config.secretsManagerEndpoint = env['SECRETSMANAGER_ENDPOINT'];
   if (env['AWS_REGION']) config.region = env['AWS_REGION'];
   if (env['DYNAMODB_ENDPOINT']) config.dynamodbEndpoint = env['DYNAMODB_ENDPOINT'];
   if (env['SQS_ENDPOINT']) config.sqsEndpoint = env['SQS_ENDPOINT'];

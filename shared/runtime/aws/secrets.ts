@@ -1,17 +1,19 @@
-import type { Secrets } from '../../core/ports.js';
-
 /**
- * The AWS Secrets Manager adapter is not built yet (no local stand-in to test it against; it
- * comes with the first effect that needs a secret on AWS). Until then an effect that asks for a
- * secret on AWS fails with this explicit reason instead of a vague one.
+ * The functions' Secrets: AWS Secrets Manager under the deployment's prefix (SECRETS_PREFIX,
+ * default `argo-serverless/`): Secret `namespace/name` is `<prefix><namespace>/<name>`, its keys a
+ * JSON object, its labels the tags (see shared/adapters/aws/secrets-manager.ts).
  */
-export const secretsNotYetOnAws: Secrets = {
-  async get(ref) {
-    throw new Error(
-      `secret ${ref.namespace}/${ref.name}: reading secrets on AWS (Secrets Manager) is not supported yet`,
-    );
-  },
-  async listByLabel() {
-    throw new Error('listing secrets on AWS (Secrets Manager) is not supported yet');
-  },
-};
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerSecrets } from '../../adapters/aws/secrets-manager.js';
+import type { Secrets } from '../../core/ports.js';
+import type { AwsConfig } from './config.js';
+
+export function secretsOnAws(config: AwsConfig): Secrets {
+  return new SecretsManagerSecrets({
+    client: new SecretsManagerClient({
+      region: config.region ?? 'us-east-1',
+      ...(config.secretsManagerEndpoint ? { endpoint: config.secretsManagerEndpoint } : {}),
+    }),
+    ...(config.secretsPrefix ? { prefix: config.secretsPrefix } : {}),
+  });
+}
