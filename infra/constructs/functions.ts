@@ -20,6 +20,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Secrets Manager names the functions may read start with it (DESIGN.md "Secrets"). */
 export const SECRETS_PREFIX = 'argo-serverless/';
 
+/**
+ * Some dependencies are CommonJS: the ESM bundle gets a `require`. (So no bundled module may
+ * declare its own top-level `createRequire` import: the bundle would not load.)
+ */
+export const BUNDLE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+/** The Node.js 22 runtime provides the AWS SDK v3. */
+export const BUNDLE_EXTERNALS = ['@aws-sdk/*'];
+
 export const TIMEOUTS = {
   controller: Duration.seconds(30),
   effects: Duration.seconds(120),
@@ -83,10 +92,8 @@ export class ControlPlaneFunctions extends Construct {
             minify: true,
             sourceMap: true,
             mainFields: ['module', 'main'],
-            // Some dependencies are CommonJS: give the ESM bundle a require.
-            banner:
-              "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-            externalModules: ['@aws-sdk/*'],
+            banner: BUNDLE_BANNER,
+            externalModules: BUNDLE_EXTERNALS,
           },
         },
       );

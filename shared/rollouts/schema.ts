@@ -4,7 +4,8 @@
  * warnings naming the path (the API server prunes them and kubectl warns), wrong types and missing
  * required fields are errors. Argo's own rules (validation.go) are in the *-validation.ts files.
  */
-import { createRequire } from 'node:module';
+// A static import: bundlers (esbuild for Lambda) inline it, where a runtime require would miss it.
+import schemaJson from './schema/argo-rollouts.json' with { type: 'json' };
 
 type TypeRef = string | TypeRef[] | { '*': TypeRef };
 
@@ -13,8 +14,7 @@ interface Definition {
   required?: string[];
 }
 
-const require = createRequire(import.meta.url);
-const schema = require('./schema/argo-rollouts.json') as Record<string, unknown>;
+const schema = schemaJson as unknown as Record<string, unknown>;
 const kinds = schema['_kinds'] as Record<string, string>;
 const definitions = schema as Record<string, Definition | undefined>;
 

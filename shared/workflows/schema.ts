@@ -3,7 +3,8 @@
  * types derived from its JSON schema, `schema/argo-workflows.json`): unknown fields are errors as
  * in `argo lint` (warnings with strict=false), wrong types and missing required fields errors.
  */
-import { createRequire } from 'node:module';
+// A static import: bundlers (esbuild for Lambda) inline it, where a runtime require would miss it.
+import definitionsJson from './schema/argo-workflows.json' with { type: 'json' };
 
 type TypeRef = string | TypeRef[] | { '*': TypeRef };
 
@@ -12,8 +13,7 @@ interface Definition {
   required?: string[];
 }
 
-const require = createRequire(import.meta.url);
-const definitions = require('./schema/argo-workflows.json') as Record<string, Definition>;
+const definitions = definitionsJson as unknown as Record<string, Definition>;
 
 export interface SchemaIssue {
   path: string;
