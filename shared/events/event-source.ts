@@ -10,7 +10,7 @@ import { CoreEffects } from '../core/effects.js';
 import type { KubeObject } from '../core/objects.js';
 import type { CalendarSourceEntry } from './sources/calendar.js';
 import { calendarData, nextCalendarTime } from './sources/calendar.js';
-import { eventId, makeEvent } from './event.js';
+import { DEPLOYED_CONDITION, eventId, makeEvent } from './event.js';
 import { EventEffects } from './triggers/plan.js';
 import { wiredSources } from './wiring.js';
 import type { WiredSource } from './wiring.js';
@@ -169,12 +169,7 @@ export function eventSourceStatus(state: EventSourceState): Json {
   const unwired = state.unwired ?? [];
   return {
     conditions: [
-      {
-        type: 'Deployed',
-        status: 'True',
-        reason: 'Serverless',
-        message: 'runs on events, no deployment',
-      },
+      DEPLOYED_CONDITION,
       unwired.length === 0
         ? { type: 'SourcesProvided', status: 'True' }
         : {

@@ -35,3 +35,14 @@ export function makeEvent(origin: EventOrigin, id: string, at: number, data: Jso
     data,
   };
 }
+
+/**
+ * Argo's Sensor and EventSource report a `Deployed` condition for their pods; here nothing is
+ * deployed, and the condition says so (always True: there is nothing that could be missing).
+ */
+export const DEPLOYED_CONDITION = {
+  type: 'Deployed',
+  status: 'True',
+  reason: 'Serverless',
+  message: 'runs on events, no deployment',
+} as const;

@@ -14,6 +14,7 @@ import { parseKey } from '../core/types.js';
 import type { KubeObject } from '../core/objects.js';
 import type { ArgoEvent, EventDependency, SensorSpec, Trigger } from './types.js';
 import { filterEvent } from './filters.js';
+import { DEPLOYED_CONDITION } from './event.js';
 import { transformEvent } from './transform.js';
 import { conditionsMet, conditionsOf, requiresAnd } from './conditions.js';
 import { applyParams } from './params.js';
@@ -397,6 +398,20 @@ function released(
   collectHeld(state);
 }
 
+/**
+ * The firing's trigger template with `trigger.parameters` applied (Argo applies them to the
+ * template first, the trigger type's own parameters later). Throws a ParameterError.
+ */
+function templateOf(state: SensorState, firing: Firing): Trigger['template'] {
+  return (firing.spec.parameters?.length
+    ? applyParams(
+        firing.spec.template as unknown as Json,
+        firing.spec.parameters,
+        eventsOf(state, firing),
+      )
+    : structuredClone(firing.spec.template)) as unknown as Trigger['template'];
+}
+
 /** Starts a firing: the trigger's parameters applied, its source fetched or its effects asked for. */
 function start(state: SensorState, tag: string, at: number, effects: EffectRequest[]): void {
   const firing = state.firings[tag]!;
@@ -405,13 +420,9 @@ function start(state: SensorState, tag: string, at: number, effects: EffectReque
     const rate = (state.rates[firing.trigger] ??= { nextAt: 0, waiting: [] });
     rate.nextAt = Math.max(at, rate.nextAt) + interval;
   }
-  const events = eventsOf(state, firing);
   let template: Trigger['template'];
   try {
-    // Argo applies `trigger.parameters` to the template first, then the type's own parameters.
-    template = (firing.spec.parameters?.length
-      ? applyParams(firing.spec.template as unknown as Json, firing.spec.parameters, events)
-      : structuredClone(firing.spec.template)) as unknown as Trigger['template'];
+    template = templateOf(state, firing);
   } catch (err) {
     firingFailed(state, tag, (err as Error).message, at, effects);
     return;
@@ -500,12 +511,9 @@ function resolved(
 ): void {
   const firing = state.firings[tag];
   if (!firing || firing.stage !== 'resolving') return;
-  const events = eventsOf(state, firing);
   let template: Trigger['template'];
   try {
-    template = (firing.spec.parameters?.length
-      ? applyParams(firing.spec.template as unknown as Json, firing.spec.parameters, events)
-      : structuredClone(firing.spec.template)) as unknown as Trigger['template'];
+    template = templateOf(state, firing);
   } catch (err) {
     return firingFailed(state, tag, (err as Error).message, at, effects);
   }
@@ -592,12 +600,7 @@ function escapeRe(s: string): string {
 export function sensorStatus(state: SensorState): Json {
   return {
     conditions: [
-      {
-        type: 'Deployed',
-        status: 'True',
-        reason: 'Serverless',
-        message: 'runs on events, no deployment',
-      },
+      DEPLOYED_CONDITION,
       { type: 'DependenciesProvided', status: state.spec.dependencies.length ? 'True' : 'False' },
       { type: 'TriggersProvided', status: state.spec.triggers.length ? 'True' : 'False' },
     ],

@@ -3,26 +3,17 @@
  * (what is not supported named as such, or the field path of what is wrong): never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { validateObject } from '../../shared/resources/validate-object.js';
 import '../../shared/runtime/registry.js';
+import { corpusFiles, corpusRoot } from '../support/corpus.js';
 
-const ROOT = new URL('../../../shared/corpus/argo-events/examples/', import.meta.url).pathname;
+const ROOT = join(corpusRoot, 'argo-events/examples') + '/';
 
 /** Reached on 2026-11-30; raise it as support grows, never lower it silently. */
 const MIN_ACCEPTED = { EventSource: 9, Sensor: 79 };
-
-async function yamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await yamlFiles(path)));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
-  }
-  return out.sort();
-}
 
 describe('Argo Events examples', () => {
   it('are each accepted or refused with a reason naming the field or what is unsupported', async () => {
@@ -31,7 +22,7 @@ describe('Argo Events examples', () => {
       Sensor: { accepted: 0, refused: 0 },
     };
     const reasons = new Map<string, number>();
-    for (const file of await yamlFiles(ROOT)) {
+    for (const file of corpusFiles('argo-events/examples')) {
       const docs = loadAll(await readFile(file, 'utf8')) as { kind?: string }[];
       for (const doc of docs) {
         const kind = doc?.kind;

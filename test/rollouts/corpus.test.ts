@@ -3,13 +3,14 @@
  * Rollouts' examples is accepted, or refused with a reason naming the field: never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { validateObject } from '../../shared/resources/validate-object.js';
 import '../../shared/runtime/registry.js';
+import { corpusFiles, corpusRoot } from '../support/corpus.js';
 
-const ROOT = new URL('../../../shared/corpus/argo-rollouts/examples/', import.meta.url).pathname;
+const ROOT = join(corpusRoot, 'argo-rollouts/examples') + '/';
 
 const KINDS = [
   'Rollout',
@@ -29,16 +30,6 @@ const MIN_ACCEPTED: Record<Kind, number> = {
   Experiment: 1,
 };
 
-async function yamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await yamlFiles(path)));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
-  }
-  return out.sort();
-}
-
 describe('Argo Rollouts examples', () => {
   it('are each accepted or refused with a reason naming the field', async () => {
     const counts = Object.fromEntries(KINDS.map((k) => [k, { accepted: 0, refused: 0 }])) as Record<
@@ -48,7 +39,7 @@ describe('Argo Rollouts examples', () => {
     const reasons: string[] = [];
     const warnings = new Map<string, number>();
     const unparsable: string[] = [];
-    for (const file of await yamlFiles(ROOT)) {
+    for (const file of corpusFiles('argo-rollouts/examples')) {
       const name = file.slice(ROOT.length);
       let docs: unknown[];
       try {
