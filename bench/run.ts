@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks, prints the figures and merges them into
  * bench/results.json (flat keys). Sizes can be scaled with BENCH_SCALE (default 1); BENCH_ONLY
- * picks one group (core, workflows, events).
+ * picks one group (core, workflows, events, functions).
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import { benchCorePure } from './core-pure.js';
 import { benchCoreAwsLane } from './core-aws-lane.js';
 import { benchWorkflows } from './workflows.js';
 import { benchEvents } from './events.js';
+import { benchFunctions } from './functions.js';
 import { printResults, writeResults } from './stats.js';
 import type { Results } from './stats.js';
 
@@ -74,6 +75,10 @@ for (const durability of ['fsync', 'none'] as const) {
     () => benchEvents({ rates: eventRates, seconds: eventSeconds, durability, progress }),
   );
 }
+
+await run('functions: bundle size and cold module init (fresh Node process, median of 5)', () =>
+  benchFunctions({ runs: 5, progress }),
+);
 
 all['bench.machine'] = `${process.platform}-${process.arch}, node ${process.version}`;
 all['bench.date'] = new Date().toISOString();
