@@ -11,6 +11,13 @@ import { corpusDocuments } from '../support/corpus.js';
 /** Raise it when more succeed; never lower it to make the suite pass. */
 const SUCCEEDED_AT_LEAST = 94;
 
+/**
+ * Examples whose outcome is random by design, as in Argo's own e2e: retry-script exits 1 with
+ * probability 2/3 and has 10 retries, so 1 run in 86 fails all 11 attempts. A failure of one of
+ * these is run once more (with a fresh draw) before it counts; any other failure counts at once.
+ */
+const RANDOM_BY_DESIGN = new Set(['retry-script.yaml']);
+
 describe('the Argo Workflows examples on the host executor', () => {
   it(
     `at least ${SUCCEEDED_AT_LEAST} of the testable examples Succeed`,
@@ -38,9 +45,20 @@ describe('the Argo Workflows examples on the host executor', () => {
         timeoutMs: 90_000,
         progress: () => {},
       });
-      const failed = outcome.workflows.filter(
-        (w) => (w.status as { phase?: string } | undefined)?.phase !== 'Succeeded',
-      );
+      const phase = (w: KubeObject) => (w.status as { phase?: string } | undefined)?.phase;
+      const file = (w: KubeObject) => String(w.metadata.annotations?.['corpus-file'] ?? '');
+      let failed = outcome.workflows.filter((w) => phase(w) !== 'Succeeded');
+      const unlucky = failed.filter((w) => RANDOM_BY_DESIGN.has(file(w)));
+      if (unlucky.length > 0) {
+        const again = await runWorkflows(
+          objects.filter(
+            (o) => o.kind !== 'Workflow' || RANDOM_BY_DESIGN.has(file(o as KubeObject)),
+          ),
+          { executor: 'host', parameters: {}, timeoutMs: 90_000, progress: () => {} },
+        );
+        const lucky = new Set(again.workflows.filter((w) => phase(w) === 'Succeeded').map(file));
+        failed = failed.filter((w) => !lucky.has(file(w)));
+      }
       const succeeded = outcome.workflows.length - failed.length;
       const report = failed.map((w) => {
         const status = (w.status ?? {}) as { phase?: string; message?: string };
