@@ -45,14 +45,15 @@ describe('the Argo Workflows examples on the host executor', () => {
         timeoutMs: 90_000,
         progress: () => {},
       });
-      const phase = (w: KubeObject) => (w.status as { phase?: string } | undefined)?.phase;
-      const file = (w: KubeObject) => String(w.metadata.annotations?.['corpus-file'] ?? '');
+      type Run = { status?: unknown; metadata: { annotations?: Record<string, string> } };
+      const phase = (w: Run) => (w.status as { phase?: string } | undefined)?.phase;
+      const file = (w: Run) => String(w.metadata.annotations?.['corpus-file'] ?? '');
       let failed = outcome.workflows.filter((w) => phase(w) !== 'Succeeded');
       const unlucky = failed.filter((w) => RANDOM_BY_DESIGN.has(file(w)));
       if (unlucky.length > 0) {
         const again = await runWorkflows(
           objects.filter(
-            (o) => o.kind !== 'Workflow' || RANDOM_BY_DESIGN.has(file(o as KubeObject)),
+            (o) => o.kind !== 'Workflow' || RANDOM_BY_DESIGN.has(file(o as unknown as Run)),
           ),
           { executor: 'host', parameters: {}, timeoutMs: 90_000, progress: () => {} },
         );
