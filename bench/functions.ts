@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE_BANNER, BUNDLE_EXTERNALS, TIMEOUTS } from '../infra/constructs/functions.js';
+import { TIMEOUTS } from '../infra/constructs/functions.js';
+import { bundleFunction } from '../infra/bundle.js';
 import { percentile, round } from './stats.js';
 import type { Results } from './stats.js';
 
@@ -24,19 +24,7 @@ export async function benchFunctions(options: {
   await mkdir(outDir, { recursive: true });
   for (const name of Object.keys(TIMEOUTS)) {
     const outfile = `${outDir}/${name}.mjs`;
-    await build({
-      entryPoints: [`${root}functions/${name}.ts`],
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      minify: true,
-      mainFields: ['module', 'main'],
-      banner: { js: BUNDLE_BANNER },
-      external: BUNDLE_EXTERNALS,
-      outfile,
-      logLevel: 'error',
-    });
+    await bundleFunction(name, outfile);
     const times: number[] = [];
     for (let i = 0; i < options.runs; i++) {
       // The SDK clients the handler imports are part of its init, as on Lambda.

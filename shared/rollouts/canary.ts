@@ -33,6 +33,7 @@ import {
   trafficRoutedCanaryReplicaCounts,
 } from './replicas.js';
 import { safeEncodeString } from './replicaset.js';
+import { goDurationSeconds } from './field-checks.js';
 import type {
   CanaryStep,
   IntOrString,
@@ -193,22 +194,8 @@ const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
  * Pause durations are written this way ("2m").
  */
 export function parseGoDuration(text: string): number | undefined {
-  const units: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  const match = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.exec(text);
-  if (match === null) return text === '0' ? 0 : undefined;
-  let total = 0;
-  for (const part of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * (units[part[2] ?? 's'] ?? 0);
-  }
-  return match[1] === '-' ? -total : total;
+  const seconds = goDurationSeconds(text);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 /**

@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { BUNDLE_BANNER, BUNDLE_EXTERNALS, TIMEOUTS } from '../../infra/constructs/functions.js';
+import { TIMEOUTS } from '../../infra/constructs/functions.js';
+import { bundleFunction } from '../../infra/bundle.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Under node_modules, so the bundle resolves the SDK the way Lambda's runtime provides it.
@@ -22,19 +22,7 @@ describe('function bundles', () => {
     async (name) => {
       await mkdir(outDir, { recursive: true });
       const outfile = `${outDir}/${name}.mjs`;
-      await build({
-        entryPoints: [`${root}functions/${name}.ts`],
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        minify: true,
-        mainFields: ['module', 'main'],
-        banner: { js: BUNDLE_BANNER },
-        external: BUNDLE_EXTERNALS,
-        outfile,
-        logLevel: 'error',
-      });
+      await bundleFunction(name, outfile);
       const { stdout } = await promisify(execFile)(process.execPath, [
         '-e',
         `import(${JSON.stringify(outfile)}).then((m) => process.stdout.write(typeof m.handler))`,
