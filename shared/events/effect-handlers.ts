@@ -5,9 +5,6 @@
  * http request carries the effect id as `Idempotency-Key`. A failure that retrying cannot mend is
  * reported as the trigger's error (result `{tag, error}`), never thrown into a DLQ.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { STSClient } from '@aws-sdk/client-sts';
-import { stsAssumeRole } from '../adapters/aws/sts-assume-role.js';
 import type { EffectContext, EffectHandler } from '../core/effects.js';
 import { isTransient, TransientError } from '../core/effects.js';
 import type { Kubernetes, KubePatchType } from '../core/kubernetes.js';
@@ -24,8 +21,8 @@ export interface EventEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
   /** Which queue-fed sources the deployment delivers (default: all, as embedded). */
   wiring?: WiringCheck;
-  /** Lambda clients (an endpoint for the tests' stand-in); default: the SDK's for the region. */
-  lambda?: (options: LambdaClientOptions) => LambdaClient;
+  /** Invokes AWS Lambda functions (awsLambda triggers); without it they fail with a reason. */
+  lambda?: LambdaInvoker;
   /** Routes an event to the Sensors listening for it (calendar sources publish through it). */
   events?: {
     route(cluster: string, namespace: string, at: number, event: ArgoEvent): Promise<number>;
@@ -66,7 +63,23 @@ interface LambdaInput {
   roleARN?: string;
 }
 
-type LambdaClientOptions = ConstructorParameters<typeof LambdaClient>[0] & object;
+/** One Lambda invocation, as the awsLambda trigger asks for it (credentials resolved). */
+export interface LambdaInvocation {
+  functionName: string;
+  region: string;
+  invocationType: LambdaInput['invocationType'];
+  payload: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  roleARN?: string;
+}
+
+/** The port to AWS Lambda (shared/adapters/aws/lambda-invoker.ts). */
+export interface LambdaInvoker {
+  /** Throws TransientError for what is worth another try (throttling, service faults). */
+  invoke(
+    call: LambdaInvocation,
+  ): Promise<{ status: number; functionError?: string; payload: string }>;
+}
 
 interface ResolveInput {
   tag: string;
@@ -261,37 +274,25 @@ async function invokeLambda(
   input: LambdaInput,
   ctx: EffectContext,
 ): Promise<Json> {
-  const region = input.region ?? process.env['AWS_REGION'] ?? 'us-east-1';
-  let credentials: LambdaClientOptions['credentials'];
-  if (input.accessKey && input.secretKey) {
-    credentials = {
-      accessKeyId: await ctx.secret(input.accessKey),
-      secretAccessKey: await ctx.secret(input.secretKey),
-    };
-  }
-  if (input.roleARN) {
-    const sts = new STSClient({ region, ...(credentials ? { credentials } : {}) });
-    credentials = await stsAssumeRole(sts, 'argo-serverless-sensor')(input.roleARN);
-  }
-  const options: LambdaClientOptions = { region, ...(credentials ? { credentials } : {}) };
-  const client = deps.lambda ? deps.lambda(options) : new LambdaClient(options);
-  const out = await client
-    .send(
-      new InvokeCommand({
-        FunctionName: input.functionName,
-        InvocationType: input.invocationType,
-        Payload: Buffer.from(input.payload || '{}'),
-      }),
-    )
-    .catch((err: unknown) => {
-      // Throttling and service trouble are worth another try; the rest is the firing's error.
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === undefined || status === 429 || status >= 500)
-        throw new TransientError(`invoke ${input.functionName}: ${(err as Error).message}`);
-      throw err;
-    });
-  const body = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-  if (out.FunctionError)
-    throw new Error(`${input.functionName} failed (${out.FunctionError}): ${body.slice(0, 500)}`);
-  return { tag: input.tag, status: out.StatusCode ?? 0 };
+  if (!deps.lambda) throw new Error('this runtime cannot invoke AWS Lambda functions');
+  const out = await deps.lambda.invoke({
+    functionName: input.functionName,
+    region: input.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
+    invocationType: input.invocationType,
+    payload: input.payload,
+    ...(input.accessKey && input.secretKey
+      ? {
+          credentials: {
+            accessKeyId: await ctx.secret(input.accessKey),
+            secretAccessKey: await ctx.secret(input.secretKey),
+          },
+        }
+      : {}),
+    ...(input.roleARN ? { roleARN: input.roleARN } : {}),
+  });
+  if (out.functionError)
+    throw new Error(
+      `${input.functionName} failed (${out.functionError}): ${out.payload.slice(0, 500)}`,
+    );
+  return { tag: input.tag, status: out.status };
 }

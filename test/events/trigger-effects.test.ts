@@ -14,7 +14,7 @@ import { isTransient } from '../../shared/core/effects.js';
 import type { Effect, Json } from '../../shared/core/types.js';
 import { silentLog } from '../../shared/core/log.js';
 import { simClient } from '../support/sim-kube.js';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { sdkLambdaInvoker } from '../../shared/adapters/aws/lambda-invoker.js';
 import { startLambdaStandIn } from '../support/lambda-stand-in.js';
 import type { LambdaStandIn } from '../support/lambda-stand-in.js';
 import type { ClientNodeKubernetes } from '../../shared/adapters/kubernetes/client-node-kubernetes.js';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   handlers = new Map(
     eventEffectHandlers({
       clusters: { forCluster: async () => kube },
-      lambda: (options) => new LambdaClient({ ...options, endpoint: lambda.endpoint }),
+      lambda: sdkLambdaInvoker({ endpoint: lambda.endpoint }),
     }).map((h) => [h.kind, h]),
   );
   server = createServer((req, res) => {

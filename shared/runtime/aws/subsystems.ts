@@ -14,6 +14,7 @@ import type { AwsPorts } from './wiring.js';
 import { bucketStore } from './wiring.js';
 import { ingestFromStore } from './events.js';
 import { wiringFromEnv } from '../../events/wiring.js';
+import { sdkLambdaInvoker } from '../../adapters/aws/lambda-invoker.js';
 
 export interface SubsystemsOnAws {
   /** The artifact bucket (env ARTIFACTS_BUCKET); without it artifacts fail with a clear error. */
@@ -72,6 +73,7 @@ export function subsystemDepsOnAws(
     },
     events: ingestFromStore(ports),
     wiring: wiringFromEnv(),
+    lambda: sdkLambdaInvoker(),
   };
 }
 
@@ -88,5 +90,6 @@ export function eventDepsOnAws(ports: AwsPorts): EventEffectDeps {
     },
     events: ingestFromStore(ports),
     wiring: wiringFromEnv(),
+    lambda: sdkLambdaInvoker(),
   };
 }

@@ -18,6 +18,7 @@ import type { Kubernetes } from '../../core/kubernetes.js';
 import { podChangeHint, WATCHED_PODS_SELECTOR } from '../../workflows/pod-watch.js';
 import type { HomeCluster } from './home-cluster.js';
 import { ingestFor, startEventIngress } from './event-ingress.js';
+import { sdkLambdaInvoker } from '../../adapters/aws/lambda-invoker.js';
 import type { EventIngress } from './event-ingress.js';
 
 export interface EmbeddedOptions {
@@ -74,6 +75,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           get: async (key) => (await rt.get(key)).object,
         },
         events: ingestFor(rt, options.log),
+        lambda: sdkLambdaInvoker(),
       }),
   });
   const events = await startEventIngress(runtime, {
