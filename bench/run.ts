@@ -62,6 +62,8 @@ await run('workflows: fan-out / fan-in and chain DAGs, instant pods', () =>
       chain: chainSizes.map((n) => Math.round(n * scale)),
     },
     timeoutMs: Number(process.env['BENCH_WORKFLOW_TIMEOUT_S'] ?? '1800') * 1000,
+    // BENCH_WORKFLOW_POD_GC=OnPodSuccess deletes each pod once it has succeeded (Argo's podGC).
+    podGC: process.env['BENCH_WORKFLOW_POD_GC'] || undefined,
     progress,
   }),
 );

@@ -20,7 +20,7 @@ type Shape = 'fanout' | 'chain';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function workflow(shape: Shape, n: number) {
+function workflow(shape: Shape, n: number, podGC: string | undefined) {
   const tasks =
     shape === 'fanout'
       ? [
@@ -44,6 +44,9 @@ function workflow(shape: Shape, n: number) {
     metadata: { name: `${shape}-${n}`, namespace: 'default' },
     spec: {
       entrypoint: 'main',
+      // Users who run workflows this large delete pods as they finish (podGC); without it the
+      // cluster keeps every finished pod, and the simulated one then sets the pace.
+      ...(podGC ? { podGC: { strategy: podGC } } : {}),
       templates: [
         { name: 'main', dag: { tasks } },
         { name: 'leaf', container: { image: 'busybox' } },
@@ -78,7 +81,7 @@ async function startClusterProcess(kubeconfig: string) {
   };
 }
 
-async function runOne(shape: Shape, n: number, timeoutMs: number) {
+async function runOne(shape: Shape, n: number, timeoutMs: number, podGC: string | undefined) {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-wf-'));
   const kubeconfig = join(dataDir, 'kubeconfig');
   const cluster = await startClusterProcess(kubeconfig);
@@ -88,7 +91,7 @@ async function runOne(shape: Shape, n: number, timeoutMs: number) {
     kubeconfig,
     watchPods: true,
   });
-  const wf = workflow(shape, n);
+  const wf = workflow(shape, n, podGC);
   const key = `in-cluster/Workflow/default/${wf.metadata.name}`;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -147,6 +150,8 @@ async function runOne(shape: Shape, n: number, timeoutMs: number) {
 export async function benchWorkflows(options: {
   sizes: Record<Shape, number[]>;
   timeoutMs: number;
+  /** podGC strategy for the benchmark workflows (none: every finished pod stays). */
+  podGC?: string;
   progress: (line: string) => void;
 }): Promise<Results> {
   const results: Results = {};
@@ -155,9 +160,10 @@ export async function benchWorkflows(options: {
     const sizes = options.sizes[shape];
     for (const n of sizes) {
       options.progress(`  ${shape} ${n}...`);
-      const r = await runOne(shape, n, options.timeoutMs);
+      const r = await runOne(shape, n, options.timeoutMs, options.podGC);
       const prefix = `workflows.${shape}.${n}`;
       results[`${prefix}.phase`] = r.phase;
+      results[`${prefix}.podGC`] = options.podGC ?? 'none';
       results[`${prefix}.wallMs`] = Math.round(r.wallMs);
       results[`${prefix}.cpuMs`] = Math.round(r.cpuMs);
       results[`${prefix}.simulatedClusterCpuMs`] = Math.round(r.clusterCpuMs);
