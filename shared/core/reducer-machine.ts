@@ -6,8 +6,8 @@
  * in their data (slots, timers), not in a statechart.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { EffectRequest, MachineEvent } from './types.js';
-import type { MachineInput } from './machines.js';
+import type { EffectRequest, Json, MachineEvent } from './types.js';
+import type { KindMachine, MachineInput } from './machines.js';
 import { effectAction } from './machines.js';
 
 export interface ReducerMachineSpec<S> {
@@ -56,4 +56,26 @@ export function reducerMachine<S>(spec: ReducerMachineSpec<S>) {
     entry: step as never,
     states: { [spec.stateName ?? 'running']: { on: { '*': { actions: step as never } } } },
   });
+}
+
+/** A kind whose machine is a reducer, with its status computed from the reducer's state. */
+export function reducerKind<S, E extends MachineEvent>(spec: {
+  kind: string;
+  id: string;
+  effectKinds: readonly string[];
+  initial(input: MachineInput): S;
+  reduce(state: S, event: E, effects: EffectRequest[]): void;
+  status(state: S): Json;
+}): KindMachine {
+  return {
+    kind: spec.kind,
+    version: 1,
+    machine: reducerMachine<S>({
+      id: spec.id,
+      effectKinds: spec.effectKinds,
+      initial: spec.initial,
+      reduce: (state, event, effects) => spec.reduce(state, event as E, effects),
+    }),
+    status: (persisted) => spec.status((persisted.context as unknown as { state: S }).state),
+  };
 }
