@@ -24,6 +24,22 @@ import { canonicalJson } from '../core/objects.js';
 import { fnv32a } from '../workflows/nodes.js';
 import type { AnalysisPhase } from './analysis.js';
 import {
+  calculatePhase,
+  calculateRolloutConditions,
+  checkPausedConditions,
+  MSG,
+  PAUSE_REASON_CANARY_STEP,
+  PAUSE_REASON_INCONCLUSIVE_ANALYSIS,
+  PauseContext,
+  type PauseCondition,
+  type ReconciledRolloutStatus,
+  replicasProgressed,
+  rolloutCompleted,
+  type RolloutCondition,
+  type RolloutPhase,
+  setCondition,
+} from './conditions.js';
+import {
   basicCanaryReplicaCounts,
   checkStableRSExists,
   currentSetWeight,
@@ -40,53 +56,15 @@ import type {
   ReplicaSetView,
   Rollout,
   RolloutSpec,
-  RolloutStatus,
   TrafficWeights,
 } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-/** v1alpha1.PauseReason values the canary strategy sets. */
-export const PAUSE_REASON_CANARY_STEP = 'CanaryPauseStep';
-export const PAUSE_REASON_INCONCLUSIVE_ANALYSIS = 'InconclusiveAnalysis';
-
-/** status.pauseConditions[]: why the controller paused, and since when (epoch ms). */
-export interface PauseCondition {
-  reason: string;
-  startTime: number;
-}
-
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-export type RolloutConditionType = 'Progressing' | 'Available' | 'Paused' | 'Completed' | 'Healthy';
-
-/** status.conditions[], with times as epoch ms. */
-export interface RolloutCondition {
-  type: RolloutConditionType;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  lastTransitionTime: number;
-  lastUpdateTime: number;
-}
-
-export type RolloutPhase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded';
-
 /** The status fields Argo keeps for a canary, on top of those the replica math reads. */
-export interface CanaryRolloutStatus extends RolloutStatus {
-  pauseConditions?: PauseCondition[];
-  /** Set when the controller itself paused; with no pauseConditions left it means "resumed". */
-  controllerPause?: boolean;
-  abortedAt?: number;
+export interface CanaryRolloutStatus extends ReconciledRolloutStatus {
   currentStepHash?: string;
-  observedGeneration?: string;
-  phase?: RolloutPhase;
-  message?: string;
-  conditions?: RolloutCondition[];
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
 }
 
 /** The step kinds the decision looks at, beyond those the replica math reads. */
@@ -165,26 +143,8 @@ export interface CanaryDecision {
   wakeAt?: number;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Messages (utils/conditions), kept verbatim so users recognise them
-
-const MSG = {
-  newReplicaSet: (rs: string) => `Created new replica set "${rs}"`,
-  rsProgressing: (rs: string) => `ReplicaSet "${rs}" is progressing.`,
-  rolloutProgressing: (ro: string) => `Rollout "${ro}" is progressing.`,
-  rsCompleted: (rs: string) => `ReplicaSet "${rs}" has successfully progressed.`,
-  aborted: (revision: number) => `Rollout aborted update to revision ${revision}`,
-  available: 'Rollout has minimum availability',
-  notAvailable: 'Rollout does not have minimum availability',
-  paused: 'Rollout is paused',
-  resumed: 'Rollout is resumed',
-  retry: 'Retrying Rollout after abort',
-  healthy: 'Rollout is healthy',
-  notHealthy: 'Rollout is not healthy',
-  stepAnalysisFailed: 'Step-based analysis phase error/failed',
-} as const;
-
-const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
+/** defaults.DefaultScaleDownDelaySeconds. */
+export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -215,46 +175,13 @@ export function computeStepHash(steps: readonly CanaryDecisionStep[] | undefined
   return safeEncodeString(String(fnv32a(canonicalJson(steps ?? null))));
 }
 
-function setCondition(
-  conditions: RolloutCondition[],
-  type: RolloutConditionType,
-  status: ConditionStatus,
-  reason: string,
-  message: string,
-  now: number,
-): boolean {
-  // conditions.SetRolloutCondition: same status and reason is no change; same status keeps
-  // the transition time.
-  const index = conditions.findIndex((c) => c.type === type);
-  const current = conditions[index];
-  if (current !== undefined && current.status === status && current.reason === reason) {
-    return false;
-  }
-  const lastTransitionTime =
-    current !== undefined && current.status === status ? current.lastTransitionTime : now;
-  if (index >= 0) conditions.splice(index, 1);
-  conditions.push({ type, status, reason, message, lastTransitionTime, lastUpdateTime: now });
-  return true;
-}
-
-const getCondition = (conditions: readonly RolloutCondition[], type: RolloutConditionType) =>
-  conditions.find((c) => c.type === type);
-
-const sum = (sets: readonly ObservedReplicaSet[], pick: (rs: ObservedReplicaSet) => number) =>
-  sets.reduce((total, rs) => total + pick(rs), 0);
+export const sum = (
+  sets: readonly ObservedReplicaSet[],
+  pick: (rs: ObservedReplicaSet) => number,
+): number => sets.reduce((total, rs) => total + pick(rs), 0);
 
 // ---------------------------------------------------------------------------------------------
 // The decision
-
-/** What Argo's pauseContext collects during one reconcile. */
-interface PauseContext {
-  add: string[];
-  remove: string[];
-  clear: boolean;
-  addAbort: boolean;
-  removeAbort: boolean;
-  abortMessage: string;
-}
 
 /** One reconcile of a canary Rollout: the scalings, the new status and the next wake-up. */
 export function decideCanary(observation: CanaryObservation): CanaryDecision {
@@ -270,14 +197,7 @@ class CanaryReconcile {
   private readonly replicas: number;
   private readonly hash: string;
   private readonly now: number;
-  private readonly pause: PauseContext = {
-    add: [],
-    remove: [],
-    clear: false,
-    addAbort: false,
-    removeAbort: false,
-    abortMessage: '',
-  };
+  private readonly pause: PauseContext;
   private readonly scale: ScaleEffect[] = [];
   private readonly deadlines: { rs: string; at: number }[] = [];
   private create: CreateEffect | undefined;
@@ -297,6 +217,7 @@ class CanaryReconcile {
     this.now = observation.now;
     this.sets = observation.replicaSets.map((rs) => ({ ...rs }));
     this.conditions = (this.prev.conditions ?? []).map((c) => ({ ...c }));
+    this.pause = new PauseContext(this.prev);
   }
 
   private get name(): string {
@@ -333,12 +254,11 @@ class CanaryReconcile {
   }
 
   private isAborted(): boolean {
-    if (this.pause.removeAbort) return false;
-    return this.pause.addAbort || this.prev.abort === true;
+    return this.pause.isAborted();
   }
 
   private pauseCondition(reason: string): PauseCondition | undefined {
-    return (this.prev.pauseConditions ?? []).find((c) => c.reason === reason);
+    return this.pause.condition(reason);
   }
 
   /** The Rollout the replica math sees: the clamped step index (Argo reads the stored one). */
@@ -354,7 +274,7 @@ class CanaryReconcile {
     if (this.prev.stableRS === this.prev.currentPodHash && this.isAborted()) {
       this.pause.removeAbort = true;
     }
-    this.checkPausedConditions(this.prev);
+    checkPausedConditions(this.conditions, this.prev, this.rollout.spec.paused, this.now);
 
     let newRS = this.newRS;
     if (newRS === undefined) {
@@ -421,15 +341,16 @@ class CanaryReconcile {
     if (analysis.phase === 'Inconclusive') {
       this.addPause(PAUSE_REASON_INCONCLUSIVE_ANALYSIS);
     } else if (analysis.phase === 'Failed' || analysis.phase === 'Error') {
-      this.pause.addAbort = true;
-      this.pause.abortMessage = analysis.message
-        ? `${MSG.stepAnalysisFailed}: ${analysis.message}`
-        : MSG.stepAnalysisFailed;
+      this.pause.abort(
+        analysis.message
+          ? `${MSG.stepAnalysisFailed}: ${analysis.message}`
+          : MSG.stepAnalysisFailed,
+      );
     }
   }
 
   private addPause(reason: string): void {
-    if (!this.pause.add.includes(reason)) this.pause.add.push(reason);
+    this.pause.addPause(reason);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -696,9 +617,23 @@ class CanaryReconcile {
   private finish(status: CanaryRolloutStatus): CanaryDecision {
     const generation = this.rollout.metadata?.generation;
     if (generation !== undefined) status.observedGeneration = String(generation);
-    this.calculatePauseStatus(status);
-    this.calculateConditions(status);
-    this.checkPausedConditions(status);
+    this.pause.apply(status, this.now);
+    this.conditions = calculateRolloutConditions(
+      this.conditions,
+      status,
+      {
+        rolloutName: this.name,
+        specPaused: this.rollout.spec.paused,
+        healthy: this.rolloutHealthy(status),
+        progressed: this.progressed(status),
+        // Argo counts availability on the ReplicaSets it read; a scale does not change it.
+        available: sum(this.observation.replicaSets, (rs) => rs.availableReplicas) >= this.replicas,
+        newRS: this.newRS,
+        abortMessage: this.pause.abortMessage,
+      },
+      this.now,
+    );
+    checkPausedConditions(this.conditions, status, this.rollout.spec.paused, this.now);
     status.conditions = this.conditions;
     const [phase, message] = calculateRolloutPhase(this.rollout, status);
     status.phase = phase;
@@ -710,28 +645,6 @@ class CanaryReconcile {
     return decision;
   }
 
-  /** CalculatePauseStatus: an abort clears every pause; otherwise add and remove reasons. */
-  private calculatePauseStatus(status: CanaryRolloutStatus): void {
-    if (this.pause.addAbort || (!this.pause.removeAbort && this.prev.abort)) {
-      status.abort = true;
-      status.abortedAt = this.prev.abortedAt ?? this.now;
-      return;
-    }
-    status.abort = false;
-    if (this.pause.clear) return;
-    let controllerPause = this.prev.controllerPause === true;
-    const existing = this.prev.pauseConditions ?? [];
-    const conditions = existing.filter((c) => !this.pause.remove.includes(c.reason));
-    for (const reason of this.pause.add) {
-      if (existing.some((c) => c.reason === reason)) continue;
-      conditions.push({ reason, startTime: this.now });
-      controllerPause = true;
-    }
-    if (conditions.length === 0) return;
-    status.controllerPause = controllerPause;
-    status.pauseConditions = conditions;
-  }
-
   /** RolloutHealthy: updated, available, on the stable, every step done, no old pods. */
   private rolloutHealthy(status: CanaryRolloutStatus): boolean {
     const generation = this.rollout.metadata?.generation;
@@ -741,13 +654,12 @@ class CanaryReconcile {
       this.stepCount === 0 ||
       status.currentStepIndex === undefined ||
       status.currentStepIndex === this.stepCount;
-    const onStable = !!status.stableRS && status.stableRS === status.currentPodHash;
     return (
       status.updatedReplicas === this.replicas &&
       status.availableReplicas === this.replicas &&
       observed &&
       executedAllSteps &&
-      onStable &&
+      rolloutCompleted(status) &&
       status.replicas === this.replicas
     );
   }
@@ -755,146 +667,16 @@ class CanaryReconcile {
   /** conditions.RolloutProgressing: did anything move since the last status? */
   private progressed(status: CanaryRolloutStatus): boolean {
     const prev = this.prev;
-    const n = (v: number | undefined) => v ?? 0;
     const indexMoved =
       status.currentStepIndex !== undefined &&
       prev.currentStepIndex !== undefined &&
       status.currentStepIndex !== prev.currentStepIndex;
     return (
-      n(status.updatedReplicas) !== n(prev.updatedReplicas) ||
-      n(status.replicas) - n(status.updatedReplicas) < n(prev.replicas) - n(prev.updatedReplicas) ||
-      n(status.readyReplicas) > n(prev.readyReplicas) ||
-      n(status.availableReplicas) > n(prev.availableReplicas) ||
+      replicasProgressed(prev, status) ||
       status.stableRS !== prev.stableRS ||
       indexMoved ||
       status.currentStepHash !== prev.currentStepHash
     );
-  }
-
-  /** calculateRolloutConditions (without progress-deadline timeouts). */
-  private calculateConditions(status: CanaryRolloutStatus): void {
-    const isPaused = (status.pauseConditions ?? []).length > 0 || this.rollout.spec.paused === true;
-    const aborted = status.abort === true;
-    const healthy = this.rolloutHealthy(status);
-    let becameUnhealthy = false;
-    if (!isPaused && healthy) {
-      setCondition(this.conditions, 'Healthy', 'True', 'RolloutHealthy', MSG.healthy, this.now);
-    } else if (getCondition(this.conditions, 'Healthy') !== undefined) {
-      becameUnhealthy = setCondition(
-        this.conditions,
-        'Healthy',
-        'False',
-        'RolloutHealthy',
-        MSG.notHealthy,
-        this.now,
-      );
-    }
-
-    const newRS = this.newRS;
-    if (aborted) {
-      const revision = newRS?.revision ?? 0;
-      const message = this.pause.abortMessage
-        ? `${MSG.aborted(revision)}: ${this.pause.abortMessage}`
-        : MSG.aborted(revision);
-      setCondition(this.conditions, 'Progressing', 'False', 'RolloutAborted', message, this.now);
-    } else if (healthy) {
-      const message = MSG.rsCompleted(newRS?.name ?? '');
-      setCondition(
-        this.conditions,
-        'Progressing',
-        'True',
-        'NewReplicaSetAvailable',
-        message,
-        this.now,
-      );
-    } else if (this.progressed(status) || becameUnhealthy) {
-      let message = newRS ? MSG.rsProgressing(newRS.name) : MSG.rolloutProgressing(this.name);
-      let reason = 'ReplicaSetUpdated';
-      if (status.stableRS === status.currentPodHash && becameUnhealthy) {
-        reason = 'ReplicaSetNotAvailable';
-        message = MSG.notAvailable;
-      }
-      // Progress refreshes lastUpdateTime even with an unchanged reason (Argo removes and re-adds).
-      const current = getCondition(this.conditions, 'Progressing');
-      this.conditions = this.conditions.filter((c) => c.type !== 'Progressing');
-      this.conditions.push({
-        type: 'Progressing',
-        status: 'True',
-        reason,
-        message,
-        lastTransitionTime: current?.status === 'True' ? current.lastTransitionTime : this.now,
-        lastUpdateTime: this.now,
-      });
-    }
-
-    // Argo counts availability on the ReplicaSets it read; a scale does not change it.
-    const available = sum(this.observation.replicaSets, (rs) => rs.availableReplicas);
-    const isAvailable = available >= this.replicas;
-    setCondition(
-      this.conditions,
-      'Available',
-      isAvailable ? 'True' : 'False',
-      'AvailableReason',
-      isAvailable ? MSG.available : MSG.notAvailable,
-      this.now,
-    );
-    const completed = !!status.stableRS && status.stableRS === status.currentPodHash;
-    setCondition(
-      this.conditions,
-      'Completed',
-      completed ? 'True' : 'False',
-      'RolloutCompleted',
-      'RolloutCompleted',
-      this.now,
-    );
-  }
-
-  /**
-   * checkPausedConditions: Progressing says Paused / Resumed / Retry and the Paused condition
-   * follows the pause conditions. Argo runs it at the start of a reconcile on the stored status;
-   * we also run it on the new status so the decision is settled (see the header).
-   */
-  private checkPausedConditions(status: CanaryRolloutStatus): void {
-    const progressing = getCondition(this.conditions, 'Progressing');
-    const progressingPaused = progressing?.reason === 'RolloutPaused';
-    const isPaused = (status.pauseConditions ?? []).length > 0 || this.rollout.spec.paused === true;
-    const abortConditionExists = progressing?.reason === 'RolloutAborted';
-    const completed = !!status.stableRS && status.stableRS === status.currentPodHash;
-    if (isPaused !== progressingPaused && !abortConditionExists && !completed) {
-      if (isPaused) {
-        setCondition(
-          this.conditions,
-          'Progressing',
-          'Unknown',
-          'RolloutPaused',
-          MSG.paused,
-          this.now,
-        );
-      } else {
-        setCondition(
-          this.conditions,
-          'Progressing',
-          'Unknown',
-          'RolloutResumed',
-          MSG.resumed,
-          this.now,
-        );
-      }
-    }
-    if (!status.abort && abortConditionExists) {
-      setCondition(this.conditions, 'Progressing', 'Unknown', 'RolloutRetry', MSG.retry, this.now);
-    }
-    const pausedTrue = getCondition(this.conditions, 'Paused')?.status === 'True';
-    if (isPaused !== pausedTrue && !abortConditionExists) {
-      setCondition(
-        this.conditions,
-        'Paused',
-        isPaused ? 'True' : 'False',
-        'RolloutPaused',
-        MSG.paused,
-        this.now,
-      );
-    }
   }
 }
 
@@ -903,31 +685,17 @@ export function calculateRolloutPhase(
   rollout: CanaryRollout,
   status: CanaryRolloutStatus,
 ): [RolloutPhase, string] {
-  for (const condition of status.conditions ?? []) {
-    if (condition.reason === 'RolloutAborted' || condition.reason === 'ProgressDeadlineExceeded') {
-      return ['Degraded', `${condition.reason}: ${condition.message}`];
+  return calculatePhase(rollout.spec.paused, rollout.spec.replicas ?? 1, status, () => {
+    // Only a basic canary: a router (and its scaleDownDelay) may keep old pods up on purpose.
+    if (
+      rollout.spec.strategy.canary?.trafficRouting === undefined &&
+      (status.replicas ?? 0) > (status.updatedReplicas ?? 0)
+    ) {
+      return ['Progressing', 'old replicas are pending termination'];
     }
-  }
-  if (rollout.spec.paused) return ['Paused', 'manually paused'];
-  const firstPause = (status.pauseConditions ?? [])[0];
-  if (firstPause !== undefined) return ['Paused', firstPause.reason];
-  const replicas = rollout.spec.replicas ?? 1;
-  const updated = status.updatedReplicas ?? 0;
-  if (updated < replicas) return ['Progressing', 'more replicas need to be updated'];
-  if ((status.availableReplicas ?? 0) < updated) {
-    return ['Progressing', 'updated replicas are still becoming available'];
-  }
-  // Only a basic canary: a router (and its scaleDownDelay) may keep old pods up on purpose.
-  if (
-    rollout.spec.strategy.canary?.trafficRouting === undefined &&
-    (status.replicas ?? 0) > updated
-  ) {
-    return ['Progressing', 'old replicas are pending termination'];
-  }
-  if (!status.stableRS || status.stableRS !== status.currentPodHash) {
-    return ['Progressing', 'waiting for all steps to complete'];
-  }
-  return ['Healthy', ''];
+    if (!rolloutCompleted(status)) return ['Progressing', 'waiting for all steps to complete'];
+    return undefined;
+  });
 }
 
 /**
