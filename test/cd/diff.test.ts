@@ -318,6 +318,46 @@ const cases: DiffCase[] = [
     modified: false,
   },
   {
+    name: 'removing from git a field the server defaults to the same value is no difference',
+    desired: desiredDeployment,
+    live: () => {
+      const applied = desiredDeployment() as unknown as JsonObject;
+      containersOf(applied)[0]!['imagePullPolicy'] = 'IfNotPresent';
+      return liveDeployment({ lastApplied: applied as unknown as KubeObject });
+    },
+    modified: false,
+  },
+  {
+    name: 'an image set by a trusted manager on a list element (k:{"name":...}) is ignored',
+    desired: desiredDeployment,
+    live: () =>
+      liveDeployment({
+        mutate: (o) => {
+          containersOf(o)[0]!['image'] = 'mirror.local/ks-guestbook-demo:0.2';
+          ((o['metadata'] as JsonObject)['managedFields'] as JsonObject[]).push({
+            manager: 'image-mirror-webhook',
+            operation: 'Update',
+            fieldsType: 'FieldsV1',
+            fieldsV1: {
+              'f:spec': {
+                'f:template': {
+                  'f:spec': {
+                    'f:containers': { 'k:{"name":"guestbook-ui"}': { '.': {}, 'f:image': {} } },
+                  },
+                },
+              },
+            },
+          });
+        },
+      }),
+    options: {
+      ignoreDifferences: [
+        { group: 'apps', kind: 'Deployment', managedFieldsManagers: ['image-mirror-webhook'] },
+      ],
+    },
+    modified: false,
+  },
+  {
     name: 'without last-applied-configuration a label only live has is no difference (two-way)',
     desired: () => yaml(configMapYaml),
     live: () => {
@@ -658,6 +698,13 @@ describe('compareApp', () => {
     const hookStatus = result.resources.find((r) => r.kind === 'Job');
     expect(hookStatus).toMatchObject({ hook: true, requiresPruning: true });
     expect(hookStatus?.status).toBeUndefined();
+  });
+
+  it('a desired object whose hook type Argo does not know here (PostDelete) is left out', async () => {
+    const postDelete = yaml(configMapYaml);
+    postDelete.metadata.annotations = { 'argocd.argoproj.io/hook': 'PostDelete' };
+    const result = await compareApp([postDelete], [], base);
+    expect(result).toMatchObject({ status: 'Synced', resources: [], hooks: [] });
   });
 
   it('a desired resource with hook: Skip gets no status and does not count', async () => {
