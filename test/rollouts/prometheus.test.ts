@@ -119,13 +119,19 @@ describe('the prometheus provider against a real Prometheus', () => {
     ).toBe(true);
   });
 
-  it('a rate over counters needs two samples in the window: with rate() the ratio is the same', async () => {
+  it('rate() needs two samples in the window; with them the error ratio is what the counters say', async () => {
     const m = metric(
       'sum(rate(http_requests_total{code="500"}[5m])) / sum(rate(http_requests_total{service="web-app"}[5m]))',
       {},
     );
     const outcome = await providerFor(m).run(m, ctx(), '1');
     expect(outcome.phase).toBe('Successful');
+    // queue_depth has one sample per series in the window: rate() has nothing to give.
+    const single = metric('sum(rate(queue_depth[5m]))');
+    expect(await providerFor(single).run(single, ctx(), '1')).toMatchObject({
+      value: '[]',
+      result: [],
+    });
     expect((outcome.result as number[])[0]).toBeCloseTo(
       ERR_PER_STEP / (OK_PER_STEP + ERR_PER_STEP),
       12,
