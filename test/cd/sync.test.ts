@@ -808,6 +808,41 @@ describe('nextWave', () => {
     });
   });
 
+  it("an apply error beside a resource that applied is worded as Argo's later pass words it", () => {
+    const tasks = plan({ desired: [obj('Pod', 'bad'), obj('Service', 'ok')] });
+    const decision = nextWave(tasks, {
+      observations: {
+        [idOf(tasks, 'bad')]: { error: 'boom' },
+        [idOf(tasks, 'ok')]: { applied: true },
+      },
+    });
+    expect(decision).toMatchObject({
+      failed: 'one or more synchronization tasks completed unsuccessfully, reason: boom',
+      operationPhase: 'Failed',
+    });
+  });
+
+  it('an apply error while a hook of its wave runs starts the SyncFail hooks at once', () => {
+    const tasks = plan({
+      desired: [
+        obj('Pod', 'bad'),
+        obj('Job', 'side', hook('Sync')),
+        obj('Job', 'notify', hook('SyncFail')),
+      ],
+    });
+    const decision = nextWave(tasks, {
+      observations: {
+        [idOf(tasks, 'bad')]: { error: 'boom' },
+        [idOf(tasks, 'side')]: { applied: true, hookPhase: 'Running' },
+      },
+    });
+    expect(decision).toMatchObject({
+      failed: 'one or more objects failed to apply, reason: boom',
+      operationPhase: 'Running',
+    });
+    expect('syncFail' in decision && decision.syncFail.map((t) => t.name)).toEqual(['notify']);
+  });
+
   it('BeforeHookCreation (the default) deletes the earlier hook before creating it again (TestBeforeHookCreation)', () => {
     const h = obj('Job', 'migrate', hook('PreSync'));
     const tasks = plan({ desired: [h, obj('Pod', 'p')], live: [live(h)] });
