@@ -306,6 +306,8 @@ describe('web: one HTTP request, the JSON value at jsonPath', () => {
         if (req.url === '/text') return res.end('healthy');
         if (req.url === '/slow') return setTimeout(() => res.end('{}'), 3_000);
         if (req.url === '/echo') return res.end(body);
+        if (req.url === '/token')
+          return res.end(JSON.stringify({ access_token: 'tok-1', token_type: 'bearer' }));
         res.writeHead(503);
         res.end('down');
       });
@@ -400,6 +402,31 @@ describe('web: one HTTP request, the JSON value at jsonPath', () => {
     const outcome = await web({ ...spec, url: `${base}${spec.url}` });
     expect(outcome.phase).toBe('Error');
     expect(outcome.message).toContain(message);
+  });
+
+  it('authentication.oauth2 gets a client-credentials token and sends it as a bearer', async () => {
+    const outcome = await web({
+      url: `${base}/status`,
+      jsonPath: '{$.data.ok}',
+      authentication: {
+        oauth2: { tokenUrl: `${base}/token`, clientId: 'id', clientSecret: 'pw', scopes: ['read'] },
+        basicAuth: { username: 'ignored', password: 'ignored' },
+      },
+    });
+    expect(outcome).toMatchObject({ phase: 'Successful', result: true });
+    const [token, request] = seen.slice(-2);
+    expect(token!.body).toBe('grant_type=client_credentials&scope=read');
+    expect(token!.headers.authorization).toBe(`Basic ${Buffer.from('id:pw').toString('base64')}`);
+    expect(request!.headers.authorization).toBe('Bearer tok-1');
+    expect(
+      await web({
+        url: `${base}/status`,
+        authentication: { oauth2: { tokenUrl: `${base}/token` } },
+      }),
+    ).toMatchObject({
+      phase: 'Error',
+      message: 'missing mandatory parameter in metric for OAuth2 setup',
+    });
   });
 
   it('an in-cluster URL goes through the service proxy', async () => {

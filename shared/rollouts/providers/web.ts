@@ -50,7 +50,8 @@ export class WebProvider implements MetricProvider {
       const authorization = await authorizationHeader(
         ctx.kubernetes,
         ctx.namespace,
-        spec.authentication,
+        // The web provider knows only OAuth2 (NewWebMetricHttpClient): basicAuth is ignored.
+        spec.authentication?.oauth2 ? { oauth2: spec.authentication.oauth2 } : undefined,
         timeoutSeconds * 1000,
       );
       if (authorization) headers['Authorization'] = authorization;
