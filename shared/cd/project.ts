@@ -301,7 +301,9 @@ export function normalizeGitUrl(repo: string): string {
 
 /**
  * Argo's IsSourcePermitted: a source is permitted if some pattern matches it and no `!pattern`
- * excludes it. URLs are normalised and `*` does not cross `/` (use `**` for sub-groups).
+ * excludes it. A `!pattern` counts as matching every URL it does not exclude, so a list holding
+ * only negations permits everything else (as in Argo). URLs are normalised and `*` does not
+ * cross `/` (use `**` for sub-groups).
  */
 export function isSourcePermitted(project: AppProject, repoURL: string): Decision {
   const source = normalizeGitUrl(repoURL);
