@@ -890,6 +890,28 @@ describe('argosls health', () => {
     expect(got.err).toMatch(message);
   });
 
+  it('prints its usage on --help and exits 0', async () => {
+    const got = await run(['--help']);
+    expect(got.code).toBe(0);
+    expect(got.out).toMatch(/^Usage: argosls health FILE\.\.\. \[--config argocd-cm\.yaml\]/);
+  });
+
+  it('a failing custom check is an Unknown line, not a failed command', async () => {
+    const cm = file(
+      'cm-error.yaml',
+      'kind: ConfigMap\ndata:\n  resource.customizations.health.PersistentVolumeClaim: error("no luck")\n',
+    );
+    const got = await run([join(FIXTURES, 'pvcs.yaml'), '--config', cm]);
+    expect(got.code).toBe(0);
+    const first = JSON.parse(got.out.split('\n')[0]!);
+    expect(first).toMatchObject({
+      kind: 'PersistentVolumeClaim',
+      name: 'bound',
+      status: 'Unknown',
+    });
+    expect(first.message).toMatch(/no luck/);
+  });
+
   it('reads the items of a List', async () => {
     const list = file(
       'list-kind.yaml',

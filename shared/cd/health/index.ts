@@ -154,7 +154,7 @@ export interface AppResource {
   target?: KubeObject | null;
   /** The resource's health when already known; otherwise assessed from `live`. */
   health?: HealthStatus;
-  /** True for a hook (left out); otherwise read from `live`'s annotations. */
+  /** True for a hook (left out); when not given, read from `live`'s annotations. */
   hook?: boolean;
 }
 
