@@ -429,8 +429,12 @@ export class Enforcer {
       if (this.decide(this.global, this.defaultRole, resource, action, object)) return true;
       if (this.decide(set, this.defaultRole, resource, action, object)) return true;
     }
-    if (project && projectRoleFromSubject(subject.sub))
+    const token = projectRoleFromSubject(subject.sub);
+    if (project && token) {
+      // A token of another project gets nothing here, whatever policy.csv grants its subject.
+      if (token.project !== project.metadata.name) return false;
       return this.decide(set, subject.sub, resource, action, object);
+    }
     if (this.decide(set, subject.sub, resource, action, object)) return true;
     // Only groups that some `g` line names are tried: a group used directly as a `p` subject
     // without any `g` line grants nothing, exactly as in Argo CD.

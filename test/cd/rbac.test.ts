@@ -349,6 +349,13 @@ describe('AppProject roles', () => {
     ).toBe(false);
   });
 
+  it("a token of another project gets nothing on this project's objects", () => {
+    const e = new Enforcer({ policyCsv: 'g, proj:other:r, role:admin', projects: [myProj] });
+    expect(e.enforce(user('proj:other:r'), 'applications', 'get', 'my-proj/a')).toBe(false);
+    expect(e.enforce(user('proj:other:r'), 'projects', 'get', 'my-proj')).toBe(false);
+    expect(e.enforce(user('proj:other:r'), 'clusters', 'get', 'https://x')).toBe(true);
+  });
+
   it('names tokens, parses them back and recognises revoked ones', () => {
     expect(subjectForToken('p', 'r')).toBe('proj:p:r');
     expect(() => subjectForToken('p', 'a:b')).toThrow(/role name 'a:b'/);
