@@ -208,6 +208,11 @@ export class LocalQueue<T> implements Outbox<T> {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /** Looks again for delayed items now due (the clock it reads was moved on). */
+  recheck(): void {
+    this.schedulePump();
+  }
+
   /** Nothing deliverable now or in flight (see drained()). */
   isDrained(): boolean {
     if (this.inFlight.size > 0) return false;

@@ -15,7 +15,13 @@ import { LocalRuntime } from './runtime.js';
 import type { Durability } from './runtime.js';
 import { connectHomeCluster } from './home-cluster.js';
 import type { Kubernetes } from '../../core/kubernetes.js';
+import type { KubeObject } from '../../core/objects.js';
 import { podChangeHint, WATCHED_PODS_SELECTOR } from '../../workflows/pod-watch.js';
+import {
+  replicaSetChangeHint,
+  WATCHED_REPLICASETS_SELECTOR,
+} from '../../rollouts/replicaset-watch.js';
+import type { Message } from '../../core/types.js';
 import type { HomeCluster } from './home-cluster.js';
 import { ingestFor, startEventIngress } from './event-ingress.js';
 import { sdkLambdaInvoker } from '../../adapters/aws/lambda-invoker.js';
@@ -84,16 +90,33 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     ...(options.log ? { log: options.log } : {}),
     ...(options.eventSourcePorts ? { declaredPorts: options.eventSourcePorts } : {}),
   });
-  const podWatch =
+  const watches =
     (options.watchPods ?? Boolean(cluster.simulated))
-      ? await watchWorkflowPods(cluster.kubernetes, runtime)
-      : null;
+      ? await Promise.all([
+          watchHints(
+            cluster.kubernetes,
+            runtime,
+            'v1',
+            'Pod',
+            WATCHED_PODS_SELECTOR,
+            podChangeHint,
+          ),
+          watchHints(
+            cluster.kubernetes,
+            runtime,
+            'apps/v1',
+            'ReplicaSet',
+            WATCHED_REPLICASETS_SELECTOR,
+            replicaSetChangeHint,
+          ),
+        ])
+      : [];
   return {
     runtime,
     cluster,
     events,
     async stop() {
-      podWatch?.stop();
+      for (const watch of watches) watch?.stop();
       await events.stop();
       await runtime.stop();
       await cluster.stop();
@@ -102,14 +125,26 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
 }
 
 /**
- * A watch tells workflows when their pods change, so they poll at once
- * instead of on their backoff timer (which still runs: a hint lost in a reconnect costs a wait).
- * Hints go only to workflows that exist, so stray pods never start a log.
+ * A watch tells workflows (their pods) and rollouts (their ReplicaSets) when something of theirs
+ * changed, so they look at once instead of on their backoff timer (which still runs: a hint lost
+ * in a reconnect costs a wait). Hints go only to resources that exist, so stray objects never
+ * start a log.
  */
-async function watchWorkflowPods(kubernetes: Kubernetes, runtime: LocalRuntime) {
+async function watchHints(
+  kubernetes: Kubernetes,
+  runtime: LocalRuntime,
+  apiVersion: string,
+  kind: string,
+  labelSelector: string,
+  hintFor: (
+    type: 'ADDED' | 'MODIFIED' | 'DELETED',
+    object: KubeObject,
+    at: number,
+  ) => Message | undefined,
+) {
   if (!kubernetes.watch) return null;
-  return kubernetes.watch('v1', 'Pod', { labelSelector: WATCHED_PODS_SELECTOR }, (type, pod) => {
-    const hint = podChangeHint(type, pod, runtime.clock.now());
+  return kubernetes.watch(apiVersion, kind, { labelSelector }, (type, object) => {
+    const hint = hintFor(type, object, runtime.clock.now());
     if (!hint) return;
     void (async () => {
       if ((await runtime.get(hint.key)).object) await runtime.submit([hint], { waitMs: 0 });

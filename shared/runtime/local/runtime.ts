@@ -67,6 +67,8 @@ export class LocalRuntime implements ControlPlane {
       path: join(dataDir, 'queues', 'commands'),
       codec: messageCodec,
       fifo: true,
+      // Timers are delayed messages: they come due by the runtime's clock (a test's clock too).
+      now: () => clock.now(),
       visibilityTimeoutMs: 5_000,
       maxReceiveCount: 10,
       durability,
@@ -175,6 +177,11 @@ export class LocalRuntime implements ControlPlane {
 
   newMessageId(): string {
     return randomUUID();
+  }
+
+  /** A controlled clock moved on: timers now due are delivered (tests). */
+  clockMoved(): void {
+    this.commands.recheck();
   }
 
   /** Resolves when both queues have nothing ready or in flight (tests, benchmarks). */
