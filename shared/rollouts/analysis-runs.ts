@@ -129,7 +129,7 @@ export function readRolloutAnalysis(value: unknown): RolloutAnalysis | undefined
 }
 
 /** canary.analysis.startingStep: background analysis waits until this step; 0 when unset. */
-function startingStep(value: unknown): number {
+export function startingStep(value: unknown): number {
   if (!isObject(value)) return 0;
   const step = value['startingStep'];
   return typeof step === 'number' ? step : 0;

@@ -17,7 +17,7 @@
  *   exactly at `wakeAt`;
  * - the steps hash is FNV-32a over the steps' canonical JSON, not over Go's struct JSON.
  * Not modelled: progressDeadlineSeconds timeouts, rollbackWindow, replicaProgressThreshold,
- * experiments, step plugins, background analysis, the abort scale-down delay of traffic-routed
+ * experiments, step plugins, the abort scale-down delay of traffic-routed
  * canaries and scaleDownDelayRevisionLimit, pod restarts, ephemeral metadata.
  */
 import { canonicalJson } from '../core/objects.js';
@@ -49,6 +49,7 @@ import {
   trafficRoutedCanaryReplicaCounts,
 } from './replicas.js';
 import { safeEncodeString } from './replicaset.js';
+import { startingStep } from './analysis-runs.js';
 import { goDurationSeconds } from './field-checks.js';
 import type {
   CanaryStep,
@@ -83,6 +84,8 @@ export interface CanaryRollout extends Rollout {
     strategy: RolloutSpec['strategy'] & {
       canary?: NonNullable<RolloutSpec['strategy']['canary']> & {
         steps?: CanaryDecisionStep[];
+        /** Background analysis (a RolloutAnalysis with startingStep), read by analysis-runs.ts. */
+        analysis?: unknown;
         /** Traffic-routed canaries keep an old stable this long after promotion; 30 when unset. */
         scaleDownDelaySeconds?: number;
       };
@@ -119,6 +122,8 @@ export interface CanaryObservation {
   /** Epoch ms. */
   now: number;
   stepAnalysis?: StepAnalysis;
+  /** The background AnalysisRun (strategy.canary.analysis) of this revision, if it exists. */
+  backgroundAnalysis?: StepAnalysis;
 }
 
 export interface ScaleEffect {
@@ -298,6 +303,7 @@ class CanaryReconcile {
     if (this.templateOrStepsChanged()) return this.finish(this.resetStatus());
 
     this.reconcileStepAnalysis();
+    this.reconcileBackgroundAnalysis();
     if (this.pause.add.length === 0) {
       const halted =
         this.rollout.spec.paused === true ||
@@ -334,6 +340,38 @@ class CanaryReconcile {
 
   // -------------------------------------------------------------------------------------------
   // Analysis of the current step
+
+  /**
+   * reconcileBackgroundAnalysisRun's verdicts: a failed run aborts, an inconclusive one pauses;
+   * a successful one changes nothing (only steps move a canary). Not while a pause for an
+   * inconclusive run is waiting for a human, before startingStep, or when there is nothing
+   * to analyse (first deploy, fully promoted, aborted, promoting fully).
+   */
+  private reconcileBackgroundAnalysis(): void {
+    const analysis = this.observation.backgroundAnalysis;
+    if (analysis === undefined) return;
+    const spec = this.rollout.spec.strategy.canary?.analysis;
+    const beforeStart = this.stepCount > 0 && (this.currentIndex ?? 0) < startingStep(spec);
+    if (
+      !this.prev.stableRS ||
+      this.prev.stableRS === this.prev.currentPodHash ||
+      this.isAborted() ||
+      this.prev.promoteFull ||
+      beforeStart ||
+      this.pauseCondition(PAUSE_REASON_INCONCLUSIVE_ANALYSIS) !== undefined
+    ) {
+      return;
+    }
+    if (analysis.phase === 'Inconclusive') {
+      this.addPause(PAUSE_REASON_INCONCLUSIVE_ANALYSIS);
+    } else if (analysis.phase === 'Failed' || analysis.phase === 'Error') {
+      this.pause.abort(
+        analysis.message
+          ? `${MSG.backgroundAnalysisFailed}: ${analysis.message}`
+          : MSG.backgroundAnalysisFailed,
+      );
+    }
+  }
 
   private reconcileStepAnalysis(): void {
     const analysis = this.observation.stepAnalysis;

@@ -38,13 +38,18 @@ class Cluster {
     public hash = 'v1',
   ) {}
 
-  observe(now: number, stepAnalysis?: StepAnalysis): CanaryDecision {
+  observe(
+    now: number,
+    stepAnalysis?: StepAnalysis,
+    backgroundAnalysis?: StepAnalysis,
+  ): CanaryDecision {
     const decision = decideCanary({
       rollout: this.rollout,
       templateHash: this.hash,
       replicaSets: this.sets.map((rs) => ({ ...rs })),
       now,
       ...(stepAnalysis ? { stepAnalysis } : {}),
+      ...(backgroundAnalysis ? { backgroundAnalysis } : {}),
     });
     if (decision.create) {
       const { name, hash, replicas, revision } = decision.create;
@@ -554,6 +559,76 @@ describe('promotion, abort, rollback', () => {
     cluster.settle(T0);
     expect(cluster.status.currentStepIndex).toBe(1);
     expect(cluster.status.stableRS).toBe('v3');
+  });
+});
+
+describe('background analysis (strategy.canary.analysis)', () => {
+  const steps = [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { pause: {} }];
+  const background = { templates: [{ templateName: 'success-rate' }], startingStep: 1 };
+  const paused = () => {
+    const cluster = updatedCluster(canaryRollout(10, steps, { analysis: background }));
+    cluster.settle(T0);
+    expect(cluster.status.currentStepIndex).toBe(1);
+    return cluster;
+  };
+
+  it("a failed background run aborts with Argo's message", () => {
+    const cluster = paused();
+    const d = cluster.observe(T0 + MIN, undefined, {
+      phase: 'Failed',
+      message: 'metric "success-rate" assessed Failed',
+    });
+    expect(d.status.abort).toBe(true);
+    expect(d.status.message).toBe(
+      'RolloutAborted: Rollout aborted update to revision 2: Background analysis phase error/failed: metric "success-rate" assessed Failed',
+    );
+    cluster.settle(T0 + MIN);
+    expect(cluster.counts()).toEqual({ v1: 10, v2: 0 });
+  });
+
+  it('an errored background run aborts too', () => {
+    const d = paused().observe(T0 + MIN, undefined, { phase: 'Error' });
+    expect(d.status.message).toBe(
+      'RolloutAborted: Rollout aborted update to revision 2: Background analysis phase error/failed',
+    );
+  });
+
+  it('an inconclusive background run pauses with InconclusiveAnalysis and halts the steps', () => {
+    const cluster = paused();
+    cluster.rollout = { ...cluster.rollout, status: promote(cluster.status) };
+    const d = cluster.observe(T0 + MIN, undefined, { phase: 'Inconclusive' });
+    expect(d.status.pauseConditions).toEqual([
+      { reason: 'InconclusiveAnalysis', startTime: T0 + MIN },
+    ]);
+    expect(d.status.phase).toBe('Paused');
+    expect(cluster.observe(T0 + 2 * MIN, undefined, { phase: 'Inconclusive' }).scale).toEqual([]);
+  });
+
+  it('a successful background run does not advance the steps', () => {
+    const cluster = paused();
+    const d = cluster.observe(T0 + MIN, undefined, { phase: 'Successful' });
+    expect(d.status.currentStepIndex).toBe(1);
+    expect(d.status.pauseConditions).toHaveLength(1);
+  });
+
+  it('before startingStep a failed run is ignored (no run is wanted there)', () => {
+    const cluster = updatedCluster(
+      canaryRollout(10, [{ pause: {} }, { setWeight: 50 }], {
+        analysis: { ...background, startingStep: 1 },
+      }),
+    );
+    cluster.settle(T0);
+    expect(cluster.status.currentStepIndex).toBe(0);
+    const d = cluster.observe(T0 + MIN, undefined, { phase: 'Failed' });
+    expect(d.status.abort).toBe(false);
+  });
+
+  it('once fully promoted the background run no longer counts', () => {
+    const cluster = new Cluster(canaryRollout(2, steps, { analysis: background }));
+    cluster.settle(T0);
+    const d = cluster.observe(T0 + MIN, undefined, { phase: 'Failed' });
+    expect(d.status.abort).toBe(false);
+    expect(d.status.phase).toBe('Healthy');
   });
 });
 
