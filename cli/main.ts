@@ -10,6 +10,8 @@ import { formatIssue, libraryOf, lintObject } from '../shared/workflows/lint.js'
 import { WORKFLOW_KINDS } from '../shared/workflows/types.js';
 import { runWorkflows } from './run.js';
 import { remoteCommand, REMOTE_COMMANDS } from './remote.js';
+import { rolloutCommand } from './rollout.js';
+import { healthCommand } from '../shared/cd/health/cli.js';
 
 export const HELP = `argosls: Argo Workflows on argo-serverless
 
@@ -42,6 +44,10 @@ Commands:
                                are read from the cluster (default .argo-serverless/kubeconfig,
                                the one npm start writes).
   list                         List Workflows.
+  health FILE... [--config F]  Argo CD's health of each resource, one JSON line each
+                               (argosls health --help).
+  rollout ACTION NAME          Argo Rollouts actions: status, promote [--full], abort, retry,
+                               pause, resume, undo [--to-revision N] (argosls rollout help).
 
 Options for commands that talk to a control plane:
   --server URL                 Default: http://127.0.0.1:8080 (env ARGOSLS_SERVER)
@@ -57,6 +63,8 @@ export async function main(
   io = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
   const [command, ...rest] = argv;
+  // health has options of its own (--config): it parses its arguments itself.
+  if (command === 'health') return healthCommand(rest, io);
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     io.out.write(HELP);
     return command ? 0 : 2;
@@ -73,6 +81,8 @@ export async function main(
       watch: { type: 'boolean', default: false },
       'restart-successful': { type: 'boolean', default: false },
       'node-field-selector': { type: 'string' },
+      full: { type: 'boolean', default: false },
+      'to-revision': { type: 'string' },
       server: { type: 'string' },
       kubeconfig: { type: 'string' },
       token: { type: 'string' },
@@ -89,6 +99,8 @@ export async function main(
     return 2;
   };
   switch (command) {
+    case 'rollout':
+      return rolloutCommand(positionals, values, io);
     case 'lint': {
       if (!positionals.length) return fail('give one or more files');
       const strict = values.strict === undefined ? true : values.strict !== 'false';

@@ -19,7 +19,7 @@ import type { NodeStatus } from '../shared/workflows/nodes.js';
 import { podName } from '../shared/workflows/nodes.js';
 import { parseOutputsBlock } from '../shared/workflows/pods.js';
 
-function clusterFromKubeconfig(path: string): ClientNodeKubernetes {
+export function clusterFromKubeconfig(path: string): ClientNodeKubernetes {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   allowPlainHttp(kc);
@@ -39,7 +39,7 @@ export const REMOTE_COMMANDS = [
   'logs',
 ];
 
-interface Values {
+export interface Values {
   kubeconfig?: string | undefined;
   server?: string | undefined;
   token?: string | undefined;
@@ -50,12 +50,12 @@ interface Values {
   'node-field-selector'?: string | undefined;
 }
 
-interface Io {
+export interface Io {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
 
-async function client(values: Values) {
+export async function client(values: Values) {
   const server = (
     values.server ??
     process.env['ARGOSLS_SERVER'] ??

@@ -77,7 +77,8 @@ export interface MeasureInput {
 /** What a provider saw (providers/provider.ts MeasureOutcome, carried back as the effect result). */
 export interface MeasureResult {
   tag: string;
-  phase: 'Running' | 'Successful' | 'Failed' | 'Error';
+  /** Failed and Inconclusive: the provider decided (a Job), no condition is evaluated. */
+  phase: 'Running' | 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
   value?: string;
   result?: Json;
   message?: string;
@@ -202,14 +203,14 @@ function measured(state: AnalysisRunState, result: MeasureResult, at: number): v
     measurement = { ...base, resumeAt: at + (result.resumeAfterMs ?? 10_000) };
   } else if (result.phase === 'Error') {
     measurement = { ...base, phase: 'Error', message: result.message ?? 'measurement failed' };
-  } else if (result.phase === 'Failed') {
+  } else if (result.phase === 'Failed' || result.phase === 'Inconclusive') {
     measurement = {
       ...base,
-      phase: 'Failed',
+      phase: result.phase,
       ...(result.message ? { message: result.message } : {}),
     };
   } else {
-    const verdict = evaluateMeasurement(metric, result.result);
+    const verdict = evaluateMeasurement(metric, decodeFloats(result.result));
     measurement = {
       ...base,
       phase: verdict.phase,
@@ -410,4 +411,29 @@ export function analysisRunStatus(state: AnalysisRunState): Json {
       })),
     }),
   ) as Json;
+}
+
+/**
+ * JSON has no NaN or infinities, yet Prometheus returns them and conditions test them
+ * (`isNaN(result[0])`): the measuring worker writes them as `{"$float": "NaN" | "+Inf" | "-Inf"}`
+ * and the reducer reads them back before evaluating.
+ */
+export function encodeFloats(value: unknown): Json {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return { $float: Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf' };
+  if (Array.isArray(value)) return value.map(encodeFloats);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeFloats(v)]));
+  return (value ?? null) as Json;
+}
+
+export function decodeFloats(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeFloats);
+  if (value && typeof value === 'object') {
+    const special = (value as { $float?: unknown }).$float;
+    if (Object.keys(value).length === 1 && typeof special === 'string')
+      return special === 'NaN' ? NaN : special === '+Inf' ? Infinity : -Infinity;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeFloats(v)]));
+  }
+  return value;
 }

@@ -14,6 +14,9 @@ import { eventEffectHandlers } from '../events/effect-handlers.js';
 import type { EventEffectDeps } from '../events/effect-handlers.js';
 import { registerEventValidators } from '../events/validation.js';
 import { registerRolloutValidators } from '../rollouts/validation.js';
+import { analysisRunKind, rolloutKind } from '../rollouts/machine.js';
+import { rolloutEffectHandlers } from '../rollouts/effect-handlers.js';
+import type { RolloutEffectDeps } from '../rollouts/effect-handlers.js';
 
 registerWorkflowValidators();
 registerEventValidators();
@@ -24,13 +27,19 @@ export const kindMachines: readonly KindMachine[] = [
   cronWorkflowKind,
   sensorKind,
   eventSourceKind,
+  rolloutKind,
+  analysisRunKind,
 ];
 
 /** What the subsystems' effect handlers need from the runtime they run in. */
-export type SubsystemDeps = WorkflowEffectDeps & EventEffectDeps;
+export type SubsystemDeps = WorkflowEffectDeps & EventEffectDeps & RolloutEffectDeps;
 
 export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
-  return [...workflowEffectHandlers(deps), ...eventEffectHandlers(deps)];
+  return [
+    ...workflowEffectHandlers(deps),
+    ...eventEffectHandlers(deps),
+    ...rolloutEffectHandlers(deps),
+  ];
 }
 
 /**
