@@ -2,6 +2,8 @@
  * Configuration of the Lambda functions, from their environment (set by the CDK app). Endpoint
  * overrides exist for the AWS-protocol test lane (dynalite, fauxqs) and are never set on AWS.
  */
+import { effectKindsFromEnv } from './effect-routing.js';
+
 export interface AwsConfig {
   tableName: string;
   commandsQueueUrl: string;
@@ -9,6 +11,12 @@ export interface AwsConfig {
   timersQueueUrl: string;
   /** The ingress queue (webhook function's output); only the event functions need it. */
   ingressQueueUrl?: string;
+  /**
+   * The rendering worker's queue (RENDER_QUEUE_URL): effects whose kinds match
+   * `renderEffectKinds` (RENDER_EFFECT_KINDS, default `cd.*`) go there instead of the effects queue.
+   */
+  renderQueueUrl?: string;
+  renderEffectKinds?: string[];
   /**
    * The deployment's bucket (artifacts, and queue messages over SQS's 256 KB, sent by reference).
    * Without it such messages are refused.
@@ -42,6 +50,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
     timersQueueUrl: env[REQUIRED.timersQueueUrl]!,
   };
   if (env['INGRESS_QUEUE_URL']) config.ingressQueueUrl = env['INGRESS_QUEUE_URL'];
+  if (env['RENDER_QUEUE_URL']) config.renderQueueUrl = env['RENDER_QUEUE_URL'];
+  const renderKinds = effectKindsFromEnv(env['RENDER_EFFECT_KINDS']);
+  if (renderKinds) config.renderEffectKinds = renderKinds;
   if (env['ARTIFACTS_BUCKET']) config.artifactsBucket = env['ARTIFACTS_BUCKET'];
   if (env['S3_ENDPOINT']) config.s3Endpoint = env['S3_ENDPOINT'];
   if (env['SECRETS_PREFIX']) config.secretsPrefix = env['SECRETS_PREFIX'];

@@ -15,7 +15,7 @@ import {
   hopDelaySeconds,
   timerCodec,
 } from '../../adapters/aws/sqs-timers.js';
-import type { Clock, Secrets, Timer } from '../../core/ports.js';
+import type { Clock, EffectQueue, Secrets, Timer } from '../../core/ports.js';
 import { effectCodec, messageCodec, systemClock } from '../../core/ports.js';
 import type { Effect, Message } from '../../core/types.js';
 import { Runner } from '../../core/runner.js';
@@ -29,6 +29,7 @@ import { silentLog } from '../../core/log.js';
 import { runnerBatchHandler } from '../batch-handlers.js';
 import { sqsBatchHandler } from './sqs-batch.js';
 import type { AwsConfig } from './config.js';
+import { DEFAULT_RENDER_EFFECT_KINDS, RoutedEffectQueue } from './effect-routing.js';
 
 export type LambdaSqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -37,7 +38,8 @@ export interface AwsPorts {
   payloads?: S3ArtifactStore;
   store: DynamoDbEventStore;
   commands: SqsOutbox<Message>;
-  effects: SqsOutbox<Effect>;
+  /** The effects queue, or split by kind with the rendering worker's queue (RENDER_QUEUE_URL). */
+  effects: EffectQueue;
   timersQueue: SqsOutbox<Timer>;
   timers: SqsTimers;
   clock: Clock;
@@ -62,6 +64,20 @@ export function awsPorts(config: AwsConfig, clock: Clock = systemClock): AwsPort
     ...(payloads ? { payloads } : {}),
     delaySeconds: (t) => hopDelaySeconds(t, clock.now()),
   });
+  const effectsOutbox = (queueUrl: string) =>
+    new SqsOutbox<Effect>({
+      client: sqs,
+      queueUrl,
+      codec: effectCodec,
+      fifo: true,
+      ...(payloads ? { payloads } : {}),
+    });
+  const effects: EffectQueue = config.renderQueueUrl
+    ? new RoutedEffectQueue(effectsOutbox(config.effectsQueueUrl), {
+        kinds: config.renderEffectKinds ?? DEFAULT_RENDER_EFFECT_KINDS,
+        queue: effectsOutbox(config.renderQueueUrl),
+      })
+    : effectsOutbox(config.effectsQueueUrl);
   return {
     ...(payloads ? { payloads } : {}),
     store: new DynamoDbEventStore({ client: dynamodb, tableName: config.tableName }),
@@ -72,13 +88,7 @@ export function awsPorts(config: AwsConfig, clock: Clock = systemClock): AwsPort
       fifo: true,
       ...(payloads ? { payloads } : {}),
     }),
-    effects: new SqsOutbox({
-      client: sqs,
-      queueUrl: config.effectsQueueUrl,
-      codec: effectCodec,
-      fifo: true,
-      ...(payloads ? { payloads } : {}),
-    }),
+    effects,
     timersQueue,
     timers: new SqsTimers(timersQueue),
     clock,
