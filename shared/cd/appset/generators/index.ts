@@ -37,7 +37,8 @@ export interface GeneratedParams {
 
 const SUPPORTED = ['list', 'clusters', 'git', 'matrix', 'merge'] as const;
 type Supported = (typeof SUPPORTED)[number];
-const UNSUPPORTED: Record<string, string> = {
+/** Generators Argo has that reach outside the control plane, and why each is refused. */
+export const UNSUPPORTED_GENERATORS: Readonly<Record<string, string>> = {
   scmProvider: 'it lists repositories through an SCM provider API',
   pullRequest: 'it lists pull requests through an SCM provider API',
   clusterDecisionResource: 'it reads a duck-typed custom resource from the cluster',
@@ -136,9 +137,9 @@ function generatorKinds(gen: ApplicationSetGenerator, at: string, depth: number)
   const kinds: Supported[] = [];
   for (const key of Object.keys(gen)) {
     if (key === 'selector' || gen[key as keyof ApplicationSetGenerator] == null) continue;
-    if (key in UNSUPPORTED)
+    if (key in UNSUPPORTED_GENERATORS)
       throw new AppSetError(
-        `${at}.${key}: the ${key} generator is not supported (${UNSUPPORTED[key]}); use list, clusters, git, matrix or merge`,
+        `${at}.${key}: the ${key} generator is not supported (${UNSUPPORTED_GENERATORS[key]}); use list, clusters, git, matrix or merge`,
       );
     if (!(SUPPORTED as readonly string[]).includes(key))
       throw new AppSetError(
