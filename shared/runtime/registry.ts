@@ -17,6 +17,9 @@ import { registerRolloutValidators } from '../rollouts/validation.js';
 import { analysisRunKind, rolloutKind } from '../rollouts/machine.js';
 import { rolloutEffectHandlers } from '../rollouts/effect-handlers.js';
 import type { RolloutEffectDeps } from '../rollouts/effect-handlers.js';
+import { applicationSetKind } from '../cd/appset/machine.js';
+import { appSetEffectHandlers } from '../cd/appset/effect-handlers.js';
+import type { AppSetEffectDeps } from '../cd/appset/effect-handlers.js';
 
 registerWorkflowValidators();
 registerEventValidators();
@@ -29,16 +32,21 @@ export const kindMachines: readonly KindMachine[] = [
   eventSourceKind,
   rolloutKind,
   analysisRunKind,
+  applicationSetKind,
 ];
 
 /** What the subsystems' effect handlers need from the runtime they run in. */
-export type SubsystemDeps = WorkflowEffectDeps & EventEffectDeps & RolloutEffectDeps;
+export type SubsystemDeps = WorkflowEffectDeps &
+  EventEffectDeps &
+  RolloutEffectDeps &
+  AppSetEffectDeps;
 
 export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
   return [
     ...workflowEffectHandlers(deps),
     ...eventEffectHandlers(deps),
     ...rolloutEffectHandlers(deps),
+    ...appSetEffectHandlers(deps),
   ];
 }
 
