@@ -19,7 +19,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { Json, JsonObject } from '../core/types.js';
-import { globMatch, type JWTToken, type ProjectRole } from './project.js';
+import { globMatch } from './glob.js';
+import type { JWTToken, ProjectRole } from './project.js';
 
 export const RESOURCES = [
   'clusters',

@@ -23,7 +23,8 @@ import {
   parseGoDuration,
   type CronSchedule,
 } from '../workflows/cron.js';
-import { globMatch, type AppProject, type SyncWindow } from './project.js';
+import { globMatch } from './glob.js';
+import type { AppProject, SyncWindow } from './project.js';
 
 export type { SyncWindow } from './project.js';
 

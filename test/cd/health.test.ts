@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/core/objects.js';
 import { LUA_INSTRUCTION_BUDGET } from '../../shared/expr/lua.js';
 import { healthCommand } from '../../shared/cd/health/cli.js';
-import { globMatch } from '../../shared/cd/health/glob.js';
+import { globMatch } from '../../shared/cd/glob.js';
 import {
   appHealth,
   assessResourceHealth,

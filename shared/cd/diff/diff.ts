@@ -16,6 +16,7 @@ import type { Operation } from 'fast-json-patch';
 import type { JsonObject } from '../../core/types.js';
 import type { KubeObject } from '../../core/objects.js';
 import { sameJson } from '../../core/objects.js';
+import { isHook, isIgnoredByHook, isSkipHook } from '../hooks.js';
 import { applySchemeDefaults } from './defaults.js';
 import {
   identityOf,
@@ -187,43 +188,6 @@ function hasCompareOption(obj: KubeObject, option: string): boolean {
   return value.split(',').some((item) => item.trim() === option);
 }
 
-// gitops-engine sync/hook, read here only to leave hooks out of the comparison. shared/cd/health
-// has the same reading (health/hooks.ts, not yet committed when this was written): one should go.
-const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
-const HELM_HOOK_ANNOTATION = 'helm.sh/hook';
-const ARGO_HOOK_TYPES = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'Skip']);
-const HELM_HOOK_TYPES = new Set(['pre-install', 'pre-upgrade', 'post-upgrade', 'post-install']);
-
-function annotationCsv(obj: KubeObject, key: string): string[] {
-  const values = (obj.metadata.annotations?.[key] ?? '').split(',').map((v) => v.trim());
-  return [...new Set(values.filter((v) => v !== ''))];
-}
-
-function hookTypes(obj: KubeObject): string[] {
-  const argo = annotationCsv(obj, HOOK_ANNOTATION).filter((t) => ARGO_HOOK_TYPES.has(t));
-  if (argo.length > 0) return argo;
-  return annotationCsv(obj, HELM_HOOK_ANNOTATION).filter((t) => HELM_HOOK_TYPES.has(t));
-}
-
-/** `hook: Skip` alone: applied by nobody, compared by nobody. */
-function isSkipHook(obj: KubeObject): boolean {
-  const types = hookTypes(obj);
-  return types.length === 1 && types[0] === 'Skip';
-}
-
-function isHook(obj: KubeObject): boolean {
-  const annotations = obj.metadata.annotations ?? {};
-  if (HOOK_ANNOTATION in annotations) return !isSkipHook(obj);
-  // Helm marks CRDs with its hook annotation; they are not hooks.
-  const helm = annotations[HELM_HOOK_ANNOTATION];
-  return helm !== undefined && helm !== 'crd-install';
-}
-
-/** A hook annotation with no type Argo knows (PreDelete, PostDelete, a typo): ignored. */
-function isIgnored(obj: KubeObject): boolean {
-  return isHook(obj) && hookTypes(obj).length === 0;
-}
-
 function resourceKey(group: string, kind: string, namespace: string, name: string): string {
   return `${group}/${kind}/${namespace}/${name}`;
 }
@@ -253,7 +217,7 @@ export async function compareApp(
   const hooks: KubeObject[] = [];
   const targets: KubeObject[] = [];
   for (const obj of desired) {
-    if (isIgnored(obj)) continue;
+    if (isIgnoredByHook(obj)) continue;
     if (isHook(obj)) hooks.push(obj);
     else targets.push(obj);
   }
@@ -298,7 +262,7 @@ export async function compareApp(
       requiresPruning: target === undefined && current !== undefined,
     };
     const diff = await diffResource(target, current, options);
-    if (resource.hook || isIgnored(obj) || (target !== undefined && isSkipHook(target))) {
+    if (resource.hook || isIgnoredByHook(obj) || (target !== undefined && isSkipHook(target))) {
       // Argo gives hooks and skipped resources no sync status and lets them not count.
     } else if (diff.modified || !target || !current) {
       resource.status = 'OutOfSync';

@@ -12,6 +12,7 @@ import jq from 'jq-wasm';
 import { load } from 'js-yaml';
 import type { Json, JsonObject } from '../../core/types.js';
 import type { KubeObject } from '../../core/objects.js';
+import { globMatch } from '../glob.js';
 import { normalizeManagedFields } from './managed-fields.js';
 import { additionsOf, isBuiltInGroup, mergeInto } from './merge.js';
 
@@ -58,15 +59,7 @@ export interface ResourceIdentity {
   namespace: string;
 }
 
-/** Argo's util/glob.Match for group and kind: `*` any run of characters, `?` one character. */
-export function globMatch(pattern: string, value: string): boolean {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.+()|[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`).test(value);
-}
-
+/** Group and kind match as Argo's util/glob.Match (gobwas), name and namespace exactly. */
 export function ruleMatches(rule: IgnoreDifferencesRule, id: ResourceIdentity): boolean {
   return (
     globMatch(rule.group ?? '', id.group) &&

@@ -27,7 +27,7 @@ import type { KubeObject } from '../../core/objects.js';
 import { LuaError, runLua } from '../../expr/lua.js';
 import { parseYamlDocuments, YamlError } from '../../resources/yaml.js';
 import { groupKindKey, objAt } from './fields.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../glob.js';
 import { health, INVALID_LUA_STATUS, isHealthStatusCode, type HealthStatus } from './status.js';
 
 export interface HealthCustomization {

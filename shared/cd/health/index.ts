@@ -21,7 +21,7 @@ import {
 import { daemonSetHealth } from './daemonset.js';
 import { deploymentHealth } from './deployment.js';
 import { annotationsOf, groupKindKey, groupVersion } from './fields.js';
-import { hasHookFinalizer, isHook, isIgnoredByHook, isSkipHook } from './hooks.js';
+import { hasHookFinalizer, isHook, isIgnoredByHook, isSkipHook } from '../hooks.js';
 import { hpaHealth } from './hpa.js';
 import { ingressHealth } from './ingress.js';
 import { jobHealth } from './job.js';

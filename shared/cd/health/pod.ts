@@ -1,7 +1,7 @@
 /** v1 Pod health, as gitops-engine's health_pod.go assesses it. */
 import type { KubeObject } from '../../core/objects.js';
 import { annotationsOf, at, conditionsOf, listAt, strAt, unsupportedVersion } from './fields.js';
-import { isHook } from './hooks.js';
+import { isHook } from '../hooks.js';
 import { health, type HealthStatus } from './status.js';
 
 /** Assess a Pod as if restartPolicy were Always (unless it is a hook). */

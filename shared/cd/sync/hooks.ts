@@ -1,7 +1,7 @@
 /**
  * Hooks, waves and hook names as gitops-engine (pkg/sync/hook, hook/helm, syncwaves) and Argo CD's
  * controller (PreDelete/PostDelete, controller/hook.go) read them. Which objects are hooks at all
- * is decided in shared/cd/health/hooks.ts (health needs it too); this file adds what sync needs:
+ * is decided in shared/cd/hooks.ts (health and diff need it too); this file adds what sync needs:
  * phases, delete policies, waves and deterministic names.
  */
 import { createHash } from 'node:crypto';
@@ -10,14 +10,16 @@ import {
   HELM_HOOK_ANNOTATION,
   HOOK_ANNOTATION,
   HOOK_FINALIZER,
+  annotationList,
   hasHookFinalizer,
   hookTypes as engineHookTypes,
   isHook,
   isIgnoredByHook,
   isSkipHook,
-} from '../health/hooks.js';
+} from '../hooks.js';
 
 export {
+  annotationList,
   HOOK_ANNOTATION,
   HELM_HOOK_ANNOTATION,
   HOOK_FINALIZER,
@@ -48,12 +50,6 @@ const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
   'hook-failed': 'HookFailed',
 };
 const ARGO_DELETE_POLICIES = new Set<string>(['HookSucceeded', 'HookFailed', 'BeforeHookCreation']);
-
-/** A comma-separated annotation's values, trimmed, without blanks or repeats (GetAnnotationCSVs). */
-export function annotationList(obj: KubeObject, key: string): string[] {
-  const values = (obj.metadata.annotations?.[key] ?? '').split(',').map((v) => v.trim());
-  return [...new Set(values.filter((v) => v !== ''))];
-}
 
 /**
  * The object's hook types: Argo's annotation, or, only when that names none, the Argo

@@ -1,10 +1,10 @@
 /**
- * Hook annotations as gitops-engine's sync/hook package reads them. Health needs them twice: a
- * Pod that is a hook keeps its restart policy's meaning, and an Application's health leaves its
- * hooks out.
+ * Which objects are hooks, as gitops-engine's sync/hook package reads their annotations. One
+ * reading for everyone who asks: health leaves hooks out of an Application's health and keeps a
+ * hook Pod's restart policy meaningful, the diff leaves hooks out of the comparison, and the sync
+ * runs them (sync/hooks.ts adds phases, delete policies, waves and names on top of this).
  */
-import type { KubeObject } from '../../core/objects.js';
-import { annotationsOf } from './fields.js';
+import type { KubeObject } from '../core/objects.js';
 
 export const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
 export const HELM_HOOK_ANNOTATION = 'helm.sh/hook';
@@ -19,34 +19,34 @@ const HELM_HOOK_TYPES: Record<string, string> = {
   'post-install': 'PostSync',
 };
 
-/** A comma-separated annotation's values, trimmed, without blanks or repeats. */
-function csv(obj: KubeObject, key: string): string[] {
-  const values = (annotationsOf(obj)[key] ?? '').split(',').map((v) => v.trim());
+/** A comma-separated annotation's values, trimmed, without blanks or repeats (GetAnnotationCSVs). */
+export function annotationList(obj: KubeObject, key: string): string[] {
+  const values = (obj.metadata?.annotations?.[key] ?? '').split(',').map((v) => v.trim());
   return [...new Set(values.filter((v) => v !== ''))];
 }
 
 /** The Argo hook types, or (only when there are none) the Helm hooks' Argo equivalents. */
 export function hookTypes(obj: KubeObject): string[] {
-  const argo = csv(obj, HOOK_ANNOTATION).filter((t) => ARGO_HOOK_TYPES.has(t));
+  const argo = annotationList(obj, HOOK_ANNOTATION).filter((t) => ARGO_HOOK_TYPES.has(t));
   if (argo.length > 0) return argo;
-  return csv(obj, HELM_HOOK_ANNOTATION).flatMap((t) => HELM_HOOK_TYPES[t] ?? []);
+  return annotationList(obj, HELM_HOOK_ANNOTATION).flatMap((t) => HELM_HOOK_TYPES[t] ?? []);
 }
 
-/** `hook: Skip` alone: the resource is not applied at all. */
+/** `hook: Skip` alone: the resource is neither applied nor compared. */
 export function isSkipHook(obj: KubeObject): boolean {
   const types = hookTypes(obj);
   return types.includes('Skip') && types.length === 1;
 }
 
 export function isHook(obj: KubeObject): boolean {
-  const annotations = annotationsOf(obj);
+  const annotations = obj.metadata?.annotations ?? {};
   if (HOOK_ANNOTATION in annotations) return !isSkipHook(obj);
   // Helm marks CRDs with its hook annotation; they are not hooks.
   const helm = annotations[HELM_HOOK_ANNOTATION];
   return helm !== undefined && helm !== 'crd-install';
 }
 
-/** A hook annotation with no type Argo knows: Argo ignores the resource. */
+/** A hook annotation with no type Argo knows (PreDelete, PostDelete, a typo): Argo ignores it. */
 export function isIgnoredByHook(obj: KubeObject): boolean {
   return isHook(obj) && hookTypes(obj).length === 0;
 }
