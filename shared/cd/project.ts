@@ -9,6 +9,7 @@
  */
 
 import { escapeRegex, filepathMatch, globMatch, isValidGlob } from './glob.js';
+import { ACTIONS } from './rbac.js';
 
 export interface GroupKind {
   group: string;
@@ -355,14 +356,10 @@ const PROJECT_SCOPED_RESOURCES = new Set([
   'logs',
   'clusters',
 ]);
-const PROJECT_ACTIONS = new Set([
-  'get',
-  'create',
-  'update',
-  'delete',
-  'sync',
-  'rollback',
-  'override',
+// Argo builds validActions from the RBAC actions too: all but `action` (valid only with a `/...`
+// suffix, below) and `invoke`, plus `*`.
+const PROJECT_ACTIONS = new Set<string>([
+  ...ACTIONS.filter((a) => a !== 'action' && a !== 'invoke'),
   '*',
 ]);
 
