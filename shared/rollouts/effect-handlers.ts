@@ -22,7 +22,7 @@ import type { ObserveInput, ObserveResult, StartAnalysisInput } from './rollout.
 import { RolloutEffects, SCALE_DOWN_DEADLINE_ANNOTATION } from './rollout.js';
 import { OWNER_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './replicaset.js';
 import type { RouterWrite } from './traffic/index.js';
-import { refKey } from './traffic/index.js';
+import { MANAGED_BY_ROLLOUTS_ANNOTATION, refKey } from './traffic/index.js';
 import type { ProviderOptions } from './providers/index.js';
 import { providerFor, resolveArgs, substituteArgs } from './providers/index.js';
 
@@ -107,6 +107,7 @@ async function observe(kube: Kubernetes, input: ObserveInput): Promise<ObserveRe
   const objects: Record<string, KubeObject | null> = {};
   for (const ref of input.reads) objects[refKey(ref)] = (await kube.get(ref)) ?? null;
   const missingServices: string[] = [];
+  const services: ObserveResult['services'] = {};
   for (const name of input.services) {
     const service = await kube.get({
       apiVersion: 'v1',
@@ -114,13 +115,25 @@ async function observe(kube: Kubernetes, input: ObserveInput): Promise<ObserveRe
       namespace: input.namespace,
       name,
     });
-    if (!service) missingServices.push(name);
+    if (!service) {
+      missingServices.push(name);
+      continue;
+    }
+    const selector = ((service.spec ?? {}) as { selector?: Record<string, string> }).selector;
+    const annotations = (service.metadata.annotations ?? {}) as Record<string, string>;
+    services[name] = {
+      ...(selector?.[POD_TEMPLATE_HASH_LABEL]
+        ? { selectorHash: selector[POD_TEMPLATE_HASH_LABEL] }
+        : {}),
+      managed: MANAGED_BY_ROLLOUTS_ANNOTATION in annotations,
+    };
   }
   return {
     tag: input.tag,
     replicaSets: sets.filter((rs) => !rs.metadata['deletionTimestamp']).map(observedReplicaSet),
     objects,
     missingServices,
+    services,
   };
 }
 

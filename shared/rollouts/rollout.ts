@@ -25,6 +25,7 @@ import type {
   StepAnalysis,
 } from './canary.js';
 import { abort, decideCanary, promote } from './canary.js';
+import type { ObservedService } from './bluegreen.js';
 import { decideBlueGreen, promoteBlueGreen } from './bluegreen.js';
 import type {
   AnalysisRunRequest,
@@ -74,6 +75,8 @@ export interface ObserveResult {
   replicaSets: ObservedReplicaSet[];
   objects: Record<string, KubeObject | null>;
   missingServices: string[];
+  /** The Services the strategy names, as they are: which revision each selects. */
+  services: Record<string, ObservedService>;
 }
 
 export interface StartAnalysisInput {
@@ -233,8 +236,10 @@ export function reduceRollout(
       if (tag.startsWith('observe#')) {
         if (state.observing !== tag) return;
         delete state.observing;
-        decide(state, result as unknown as ObserveResult, at, effects);
-        if (!state.again) return;
+        const progressed = decide(state, result as unknown as ObserveResult, at, effects);
+        // A status that moved on (a step done, a pause taken) is reconciled again at once, as
+        // Argo's controller reconciles again when its own status update comes back.
+        if (!state.again && !progressed) return;
         state.again = false;
         break;
       }
@@ -353,19 +358,21 @@ function rolloutView(
 }
 
 /** One reconcile: the strategy's decision on a fresh observation, turned into effects. */
+/** Returns whether the decision moved the rollout's progress (steps, pauses, abort, stable). */
 function decide(
   state: RolloutState,
   observed: ObserveResult,
   at: number,
   effects: EffectRequest[],
-): void {
+): boolean {
   state.observed = observed.replicaSets;
+  const before = progressOf(state.status);
   const template = (state.spec.template ?? {}) as JsonObject;
   const hash = podTemplateHash(template, state.status.collisionCount);
   if (observed.missingServices.length) {
     invalidSpec(state, `service "${observed.missingServices[0]}" not found`, at);
     armPoll(state, at, effects, true);
-    return;
+    return false;
   }
   const rollout = rolloutView(state);
   const analysisFor = (role: string): StepAnalysis | undefined => {
@@ -377,8 +384,18 @@ function decide(
   const common = { rollout, templateHash: hash, replicaSets: observed.replicaSets, now: at };
   let decision: CanaryDecision & { serviceSelectors?: { service: string; hash: string }[] };
   if (state.spec.strategy.blueGreen) {
+    const blueGreen = state.spec.strategy.blueGreen as {
+      activeService?: string;
+      previewService?: string;
+    };
+    const service = (name: string | undefined) =>
+      name && observed.services?.[name] ? observed.services[name] : undefined;
+    const active = service(blueGreen.activeService);
+    const preview = service(blueGreen.previewService);
     decision = decideBlueGreen({
       ...common,
+      ...(active ? { activeService: active } : {}),
+      ...(preview ? { previewService: preview } : {}),
       ...analysisOf('prePromotion', analysisFor),
       ...analysisOf('postPromotion', analysisFor),
     } as Parameters<typeof decideBlueGreen>[0]);
@@ -397,6 +414,9 @@ function decide(
   for (const s of decision.scale) writes.push(scaleReplicaSet(state, s.rs, s.replicas));
   for (const d of decision.scaleDownDeadlines ?? [])
     writes.push(deadlineAnnotation(state, d.rs, d.at));
+  for (const rs of (decision as { removeScaleDownDeadlines?: string[] }).removeScaleDownDeadlines ??
+    [])
+    writes.push(deadlineAnnotation(state, rs, undefined));
   for (const selector of decision.serviceSelectors ?? []) {
     if (state.selectors[selector.service] === selector.hash) continue;
     state.selectors[selector.service] = selector.hash;
@@ -423,6 +443,20 @@ function decide(
     state.status.phase === 'Progressing';
   if (settling) armPoll(state, at, effects, writes.length === 0);
   else state.pollDelayMs = POLL_MIN_MS;
+  return writes.length === 0 && progressOf(state.status) !== before;
+}
+
+/** The status fields a decision reads back: when they change, the next decision differs. */
+function progressOf(status: RolloutStatusState): string {
+  return JSON.stringify([
+    status.currentStepIndex,
+    status.pauseConditions?.map((p) => p.reason),
+    status.controllerPause,
+    status.abort,
+    status.stableRS,
+    status.promoteFull,
+    status.blueGreen,
+  ]);
 }
 
 function analysisOf(
@@ -680,12 +714,21 @@ function scaleReplicaSet(state: RolloutState, name: string, replicas: number): R
 
 export const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline';
 
-function deadlineAnnotation(state: RolloutState, name: string, at: number): RouterWrite {
+/** Sets the scale-down deadline, or removes it (`at` undefined: the ReplicaSet is wanted again). */
+function deadlineAnnotation(
+  state: RolloutState,
+  name: string,
+  at: number | undefined,
+): RouterWrite {
   return {
     op: 'patch',
     ref: rsRef(state, name),
     patch: {
-      metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: new Date(at).toISOString() } },
+      metadata: {
+        annotations: {
+          [SCALE_DOWN_DEADLINE_ANNOTATION]: at === undefined ? null : new Date(at).toISOString(),
+        },
+      },
     },
     patchType: 'merge',
   };
