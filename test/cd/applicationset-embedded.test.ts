@@ -15,19 +15,26 @@ import { projectFor } from '../../shared/cd/projects.js';
 import { seedDocuments } from '../support/corpus.js';
 import { until } from '../support/embedded-workflows.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { startGitServer } from '../support/git-server.js';
+import type { GitServer } from '../support/git-server.js';
+import { IsomorphicGitSource } from '../../shared/adapters/git/isomorphic-git-source.js';
+import type { GitSource } from '../../shared/cd/ports.js';
 
 const tempDir = tempDirs('appset-embedded');
 const APPSET_KEY = 'in-cluster/ApplicationSet/argocd/cluster-apps';
 const appKey = (name: string) => `in-cluster/Application/argocd/${name}`;
 
 let runtime: LocalRuntime | undefined;
+let gitServer: GitServer | undefined;
 afterEach(async () => {
   await runtime?.stop();
   runtime = undefined;
+  await gitServer?.stop();
+  gitServer = undefined;
 });
 
 /** The runtime with the registry's ApplicationSet machine; Applications are stored machine-less. */
-async function start(): Promise<LocalRuntime> {
+async function start(git?: GitSource): Promise<LocalRuntime> {
   runtime = await LocalRuntime.start({
     dataDir: await tempDir(),
     durability: 'none',
@@ -40,6 +47,7 @@ async function start(): Promise<LocalRuntime> {
             e.object ? [e.object as unknown as KubeObject] : [],
           ),
         secrets: rt.secrets,
+        ...(git ? { git } : {}),
       }),
   });
   return runtime;
@@ -173,6 +181,65 @@ describe('the seed ApplicationSet on the embedded runtime', () => {
     });
     expect(await get(rt, appKey('production-web-app'))).toBeNull();
     expect(await get(rt, appKey('staging-web-app'))).toBeNull();
+  });
+});
+
+describe('a git directories generator against a real git server', () => {
+  it('generates one Application per directory, and a new commit’s directory after the requeue', async () => {
+    gitServer = await startGitServer();
+    await gitServer.createRepo('configs', {
+      'apps/web/kustomization.yaml': 'resources: []\n',
+      'apps/api/kustomization.yaml': 'resources: []\n',
+      'README.md': '# configs\n',
+    });
+    const repoURL = gitServer.url('configs');
+    const rt = await start(new IsomorphicGitSource({ cacheDir: await tempDir() }));
+    const key = 'in-cluster/ApplicationSet/argocd/from-git';
+    await apply(rt, key, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'from-git', namespace: 'argocd' },
+      spec: {
+        generators: [
+          {
+            git: {
+              repoURL,
+              revision: 'main',
+              directories: [{ path: 'apps/*' }],
+              requeueAfterSeconds: 1,
+            },
+          },
+        ],
+        template: {
+          metadata: { name: '{{path.basename}}' },
+          spec: {
+            project: 'default',
+            source: { repoURL, targetRevision: 'main', path: '{{path}}' },
+            destination: {
+              server: 'https://kubernetes.default.svc',
+              namespace: '{{path.basename}}',
+            },
+          },
+        },
+      },
+    });
+    await until(
+      async () =>
+        (await get(rt, appKey('web'))) !== null && (await get(rt, appKey('api'))) !== null,
+      'one Application per directory',
+      600,
+    );
+    expect(((await get(rt, appKey('api')))!.spec as JsonObject)['source']).toEqual({
+      repoURL,
+      targetRevision: 'main',
+      path: 'apps/api',
+    });
+    await gitServer.commit('configs', { 'apps/worker/kustomization.yaml': 'resources: []\n' });
+    await until(
+      async () => (await get(rt, appKey('worker'))) !== null,
+      'the new directory’s Application',
+      600,
+    );
   });
 });
 
