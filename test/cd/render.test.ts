@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -449,5 +454,56 @@ describe('end to end: the seed Application from git', () => {
     expect(JSON.stringify(find(out.manifests, 'Deployment'))).toContain(
       '"image":"myregistry/web-app:v1.2.0"',
     );
+  });
+});
+
+describe('charts from a Helm repository', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    const { helm } = await locateTools();
+    const dir = await tempDir();
+    const run = promisify(execFile);
+    const home = { ...process.env, HOME: dir, HELM_CACHE_HOME: join(dir, 'c') };
+    await run(helm, ['package', join(repo, 'charts/web'), '--destination', dir], { env: home });
+    server = createServer((req, res) => {
+      readFile(join(dir, (req.url ?? '/').slice(1))).then(
+        (body) => res.end(body),
+        () => res.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await run(helm, ['repo', 'index', dir, '--url', base], { env: home });
+  });
+  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+  it('pulls chart + version from repoURL and templates it with the helm settings', async () => {
+    const out = await renderer.render({
+      source: {
+        repoURL: base,
+        chart: 'web',
+        targetRevision: '0.1.0',
+        helm: { releaseName: 'pulled', parameters: [{ name: 'replicaCount', value: '2' }] },
+      },
+      appName: 'web-app',
+      namespace: 'production',
+    });
+    expect(out.sourceType).toBe('Helm');
+    expect(find(out.manifests, 'Deployment')).toMatchObject({
+      metadata: { name: 'pulled-web' },
+      spec: { replicas: 2 },
+    });
+  });
+
+  it('an unknown chart version is a RenderError from helm pull', async () => {
+    const err = await renderError(
+      renderer.render({
+        source: { repoURL: base, chart: 'web', targetRevision: '9.9.9' },
+        appName: 'web-app',
+        namespace: 'production',
+      }),
+    );
+    expect(err.message).toMatch(/helm pull failed/);
   });
 });
