@@ -27,6 +27,8 @@ const TOP_LEVEL = new Set([
   'metadata',
   'spec',
   'status',
+  // An Argo CD Application's requested sync (`argocd app sync` sets it).
+  'operation',
   'data',
   'stringData',
   'binaryData',

@@ -14,6 +14,7 @@ import { eventEffectHandlers } from '../events/effect-handlers.js';
 import type { EventEffectDeps } from '../events/effect-handlers.js';
 import { registerEventValidators } from '../events/validation.js';
 import { registerRolloutValidators } from '../rollouts/validation.js';
+import { registerCdValidators } from '../cd/validation.js';
 import { analysisRunKind, rolloutKind } from '../rollouts/machine.js';
 import { rolloutEffectHandlers } from '../rollouts/effect-handlers.js';
 import type { RolloutEffectDeps } from '../rollouts/effect-handlers.js';
@@ -24,6 +25,7 @@ import type { AppSetEffectDeps } from '../cd/appset/effect-handlers.js';
 registerWorkflowValidators();
 registerEventValidators();
 registerRolloutValidators();
+registerCdValidators();
 
 export const kindMachines: readonly KindMachine[] = [
   workflowKind,
