@@ -82,6 +82,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         },
         events: ingestFor(rt, options.log),
         lambda: sdkLambdaInvoker(),
+        // ApplicationSets: registered clusters (cluster Secrets) and the Applications they own.
+        secrets: rt.secrets,
+        listResources: async (kind, filter) =>
+          (await rt.list(kind, filter)).flatMap((e) => (e.object ? [e.object as KubeObject] : [])),
       }),
   });
   const events = await startEventIngress(runtime, {
