@@ -11,6 +11,7 @@ export interface QueuesProps {
   controllerTimeout: Duration;
   effectsTimeout: Duration;
   timersTimeout: Duration;
+  renderTimeout: Duration;
 }
 
 /** Deliveries before the DLQ. Above the effect worker's maxDeliveries (4), so effects never reach it. */
@@ -24,6 +25,8 @@ export class ControlPlaneQueues extends Construct {
   readonly effects: Queue;
   /** Standard: per-message DelaySeconds for timer hops (FIFO queues have none). */
   readonly timers: Queue;
+  /** FIFO like effects: the rendering worker's effects (RENDER_EFFECT_KINDS, `cd.*`). */
+  readonly render: Queue;
 
   constructor(scope: Construct, id: string, props: QueuesProps) {
     super(scope, id);
@@ -35,6 +38,7 @@ export class ControlPlaneQueues extends Construct {
     });
     this.effects = this.queue('Effects', { fifo: true, visibility: six(props.effectsTimeout) });
     this.timers = this.queue('Timers', { fifo: false, visibility: six(props.timersTimeout) });
+    this.render = this.queue('Render', { fifo: true, visibility: six(props.renderTimeout) });
   }
 
   private queue(id: string, options: { fifo: boolean; visibility: Duration }): Queue {
