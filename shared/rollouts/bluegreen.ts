@@ -20,7 +20,7 @@
  * - scaleDownDelaySeconds: 0 scales old ReplicaSets down at once (Argo never annotates them then
  *   and keeps them up);
  * - a timed pause ends at its deadline (Argo: strictly after it), as in canary.ts.
- * Not modelled: progressDeadlineSeconds, rollbackWindow, AWS target group verification, pod
+ * Not modelled: rollbackWindow, AWS target group verification, pod
  * restarts, ephemeral metadata, HPA status fields.
  */
 import { isCompleted } from './analysis.js';
@@ -42,14 +42,18 @@ import {
   sum,
 } from './canary.js';
 import {
+  abortOnProgressDeadline,
   calculatePhase,
   calculateRolloutConditions,
   checkPausedConditions,
+  type ConditionFacts,
   MSG,
   PAUSE_REASON_BLUE_GREEN,
   PAUSE_REASON_CANARY_STEP,
   PAUSE_REASON_INCONCLUSIVE_ANALYSIS,
   PauseContext,
+  progressDeadlineSeconds,
+  progressDeadlineWakeAt,
   type ReconciledRolloutStatus,
   replicasProgressed,
   rolloutCompleted,
@@ -761,29 +765,58 @@ class BlueGreenReconcile {
     );
   }
 
+  /**
+   * isIndefiniteStep || isWaitingForReplicaSetScaleDown for blue-green: paused (the previous
+   * status' Paused condition), or an older ReplicaSet, as observed, waiting out its delay.
+   */
+  private waitingOnPurpose(): boolean {
+    const paused = (this.prev.conditions ?? []).find((c) => c.type === 'Paused');
+    if (paused?.status === 'True') return true;
+    const stable = this.prev.stableRS;
+    return this.observation.replicaSets.some(
+      (rs) =>
+        rs.podTemplateHash !== this.hash &&
+        rs.podTemplateHash !== stable &&
+        rs.scaleDownDeadline !== undefined,
+    );
+  }
+
   private finish(status: BlueGreenRolloutStatus): BlueGreenDecision {
     const generation = this.rollout.metadata?.generation;
     if (generation !== undefined) status.observedGeneration = String(generation);
+    const facts: ConditionFacts = {
+      rolloutName: this.name,
+      specPaused: this.rollout.spec.paused,
+      healthy: false,
+      progressed:
+        replicasProgressed(this.prev, status) ||
+        status.blueGreen?.activeSelector !== this.prevBG.activeSelector ||
+        status.blueGreen?.previewSelector !== this.prevBG.previewSelector,
+      available: false,
+      newRS: this.newRS,
+      abortMessage: '',
+      deadline: {
+        seconds: progressDeadlineSeconds(this.rollout.spec),
+        exempt: this.waitingOnPurpose(),
+      },
+    };
+    abortOnProgressDeadline(
+      this.pause,
+      this.prev.conditions ?? [],
+      status,
+      facts,
+      this.rollout.spec.progressDeadlineAbort,
+      this.now,
+    );
     this.pause.apply(status, this.now);
     const bg = status.blueGreen ?? {};
     const activeRS = this.sets.find((rs) => rs.podTemplateHash === bg.activeSelector);
-    this.conditions = calculateRolloutConditions(
-      this.conditions,
-      status,
-      {
-        rolloutName: this.name,
-        specPaused: this.rollout.spec.paused,
-        healthy: this.rolloutHealthy(status),
-        progressed:
-          replicasProgressed(this.prev, status) ||
-          bg.activeSelector !== this.prevBG.activeSelector ||
-          bg.previewSelector !== this.prevBG.previewSelector,
-        available: this.saturated(activeRS),
-        newRS: this.newRS,
-        abortMessage: this.pause.abortMessage,
-      },
-      this.now,
-    );
+    facts.healthy = this.rolloutHealthy(status);
+    facts.available = this.saturated(activeRS);
+    facts.abortMessage = this.pause.abortMessage;
+    this.conditions = calculateRolloutConditions(this.conditions, status, facts, this.now);
+    const deadline = progressDeadlineWakeAt(this.conditions, status, facts);
+    if (deadline !== undefined) this.wakeUpAt(deadline);
     checkPausedConditions(this.conditions, status, this.rollout.spec.paused, this.now);
     status.conditions = this.conditions;
     const [phase, message] = calculateBlueGreenPhase(this.rollout, status);

@@ -16,7 +16,7 @@
  * - a pause duration has elapsed at its deadline (Argo: strictly after it), since our timer fires
  *   exactly at `wakeAt`;
  * - the steps hash is FNV-32a over the steps' canonical JSON, not over Go's struct JSON.
- * Not modelled: progressDeadlineSeconds timeouts, rollbackWindow, replicaProgressThreshold,
+ * Not modelled: rollbackWindow, replicaProgressThreshold,
  * experiments, step plugins, the abort scale-down delay of traffic-routed
  * canaries and scaleDownDelayRevisionLimit, pod restarts, ephemeral metadata.
  */
@@ -24,14 +24,18 @@ import { canonicalJson } from '../core/objects.js';
 import { fnv32a } from '../workflows/nodes.js';
 import type { AnalysisPhase } from './analysis.js';
 import {
+  abortOnProgressDeadline,
   calculatePhase,
   calculateRolloutConditions,
+  type ConditionFacts,
   checkPausedConditions,
   MSG,
   PAUSE_REASON_CANARY_STEP,
   PAUSE_REASON_INCONCLUSIVE_ANALYSIS,
   PauseContext,
   type PauseCondition,
+  progressDeadlineSeconds,
+  progressDeadlineWakeAt,
   type ReconciledRolloutStatus,
   replicasProgressed,
   rolloutCompleted,
@@ -655,22 +659,35 @@ class CanaryReconcile {
   private finish(status: CanaryRolloutStatus): CanaryDecision {
     const generation = this.rollout.metadata?.generation;
     if (generation !== undefined) status.observedGeneration = String(generation);
-    this.pause.apply(status, this.now);
-    this.conditions = calculateRolloutConditions(
-      this.conditions,
-      status,
-      {
-        rolloutName: this.name,
-        specPaused: this.rollout.spec.paused,
-        healthy: this.rolloutHealthy(status),
-        progressed: this.progressed(status),
-        // Argo counts availability on the ReplicaSets it read; a scale does not change it.
-        available: sum(this.observation.replicaSets, (rs) => rs.availableReplicas) >= this.replicas,
-        newRS: this.newRS,
-        abortMessage: this.pause.abortMessage,
+    const facts: ConditionFacts = {
+      rolloutName: this.name,
+      specPaused: this.rollout.spec.paused,
+      healthy: false,
+      progressed: this.progressed(status),
+      // Argo counts availability on the ReplicaSets it read; a scale does not change it.
+      available: sum(this.observation.replicaSets, (rs) => rs.availableReplicas) >= this.replicas,
+      newRS: this.newRS,
+      abortMessage: '',
+      deadline: {
+        seconds: progressDeadlineSeconds(this.rollout.spec),
+        exempt: this.waitingOnPurpose(),
       },
+    };
+    const prevConditions = this.prev.conditions ?? [];
+    abortOnProgressDeadline(
+      this.pause,
+      prevConditions,
+      status,
+      facts,
+      this.rollout.spec.progressDeadlineAbort,
       this.now,
     );
+    this.pause.apply(status, this.now);
+    facts.healthy = this.rolloutHealthy(status);
+    facts.abortMessage = this.pause.abortMessage;
+    this.conditions = calculateRolloutConditions(this.conditions, status, facts, this.now);
+    const deadline = progressDeadlineWakeAt(this.conditions, status, facts);
+    if (deadline !== undefined) this.wakeUpAt(deadline);
     checkPausedConditions(this.conditions, status, this.rollout.spec.paused, this.now);
     status.conditions = this.conditions;
     const [phase, message] = calculateRolloutPhase(this.rollout, status);
@@ -681,6 +698,20 @@ class CanaryReconcile {
     if (this.deadlines.length > 0) decision.scaleDownDeadlines = this.deadlines;
     if (this.wakeAt !== undefined) decision.wakeAt = this.wakeAt;
     return decision;
+  }
+
+  /**
+   * isIndefiniteStep || isWaitingForReplicaSetScaleDown: at a pause, analysis or experiment step
+   * (of the previous status, as Argo reads it), paused, or an older ReplicaSet waiting out its
+   * scale-down delay.
+   */
+  private waitingOnPurpose(): boolean {
+    const step = this.currentStep;
+    if (step?.pause !== undefined || step?.analysis !== undefined) return true;
+    if (step?.experiment !== undefined) return true;
+    const paused = (this.prev.conditions ?? []).find((c) => c.type === 'Paused');
+    if (paused?.status === 'True') return true;
+    return this.otherRSs.some((rs) => rs.scaleDownDeadline !== undefined);
   }
 
   /** RolloutHealthy: updated, available, on the stable, every step done, no old pods. */

@@ -2,7 +2,8 @@
  * What both strategies write the same way at the end of a reconcile (Argo Rollouts'
  * rollout/pause.go pauseContext, rollout/sync.go calculateRolloutConditions and
  * checkPausedConditions, utils/conditions, utils/rollout CalculateRolloutPhase): pause and abort
- * fields, the status conditions with Argo's reasons and messages, and the phase. The strategy
+ * fields, the status conditions with Argo's reasons and messages, the progress deadline
+ * (rolloutContext.evaluateProgressDeadlineAbort, requeueStuckRollout) and the phase. The strategy
  * decisions (canary.ts, bluegreen.ts) compute the strategy-specific facts (is it healthy, did it
  * progress, is it available) and hand them over; everything else lives here once.
  */
@@ -12,6 +13,11 @@ import type { RolloutStatus } from './types.js';
 export const PAUSE_REASON_CANARY_STEP = 'CanaryPauseStep';
 export const PAUSE_REASON_INCONCLUSIVE_ANALYSIS = 'InconclusiveAnalysis';
 export const PAUSE_REASON_BLUE_GREEN = 'BlueGreenPause';
+
+/** defaults.DefaultProgressDeadlineSeconds. */
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+/** conditions.TimedOutReason: the Progressing condition of a rollout that stopped progressing. */
+export const TIMED_OUT_REASON = 'ProgressDeadlineExceeded';
 
 /** status.pauseConditions[]: why the controller paused, and since when (epoch ms). */
 export interface PauseCondition {
@@ -64,6 +70,8 @@ export const MSG = {
   paused: 'Rollout is paused',
   resumed: 'Rollout is resumed',
   retry: 'Retrying Rollout after abort',
+  rsTimedOut: (rs: string) => `ReplicaSet "${rs}" has timed out progressing.`,
+  rolloutTimedOut: (ro: string) => `Rollout "${ro}" has timed out progressing.`,
   healthy: 'Rollout is healthy',
   notHealthy: 'Rollout is not healthy',
   stepAnalysisFailed: 'Step-based analysis phase error/failed',
@@ -154,11 +162,85 @@ export interface ConditionFacts {
   available: boolean;
   newRS: { name: string; revision: number } | undefined;
   abortMessage: string;
+  deadline: ProgressDeadline;
+}
+
+/** What the progress deadline needs to know about one reconcile. */
+export interface ProgressDeadline {
+  /** spec.progressDeadlineSeconds, DEFAULT_PROGRESS_DEADLINE_SECONDS when unset. */
+  seconds: number;
+  /**
+   * isIndefiniteStep || isWaitingForReplicaSetScaleDown: at a pause, analysis or experiment step,
+   * paused, or waiting out a scale-down delay, the rollout waits on purpose, which is not a lack
+   * of progress.
+   */
+  exempt: boolean;
 }
 
 /**
- * calculateRolloutConditions (without progress-deadline timeouts) on `conditions`, which start as
- * the previous status' conditions; returns the new list.
+ * conditions.RolloutTimedOut on a list of conditions: the Progressing condition was last updated
+ * a deadline ago, or already says ProgressDeadlineExceeded. An aborted or paused rollout has no
+ * deadline (a resume sets Progressing again, so the deadline restarts then). The deadline has
+ * passed at its instant (Argo: strictly after), since our wake-up timer fires exactly then.
+ */
+export function rolloutTimedOut(
+  conditions: readonly RolloutCondition[],
+  deadlineSeconds: number,
+  now: number,
+): boolean {
+  const condition = getCondition(conditions, 'Progressing');
+  if (condition === undefined) return false;
+  if (condition.reason === 'RolloutAborted' || condition.reason === 'RolloutPaused') return false;
+  if (condition.reason === TIMED_OUT_REASON) return true;
+  return condition.lastUpdateTime + deadlineSeconds * 1000 <= now;
+}
+
+/** spec.progressDeadlineSeconds as Argo defaults it. */
+export const progressDeadlineSeconds = (spec: { progressDeadlineSeconds?: number }): number =>
+  spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+
+/**
+ * evaluateProgressDeadlineAbort: with spec.progressDeadlineAbort, an update in flight (not
+ * completed, no progress in this reconcile, not waiting on purpose) whose previous Progressing
+ * condition timed out aborts, with the timeout message as the abort's reason. Runs before the
+ * pause context is applied, so the abort lands in the same status.
+ */
+export function abortOnProgressDeadline(
+  pause: PauseContext,
+  prevConditions: readonly RolloutCondition[],
+  status: ReconciledRolloutStatus,
+  facts: ConditionFacts,
+  abortEnabled: boolean | undefined,
+  now: number,
+): void {
+  if (!abortEnabled || pause.isAborted()) return;
+  if (rolloutCompleted(status) || facts.progressed || facts.deadline.exempt) return;
+  if (!rolloutTimedOut(prevConditions, facts.deadline.seconds, now)) return;
+  pause.abort(timedOutMessage(facts));
+}
+
+const timedOutMessage = (facts: ConditionFacts): string =>
+  facts.newRS ? MSG.rsTimedOut(facts.newRS.name) : MSG.rolloutTimedOut(facts.rolloutName);
+
+/**
+ * requeueStuckRollout: when a rollout that should be moving has not timed out yet, the instant
+ * its deadline passes (the machine looks again then); undefined when there is nothing to time.
+ */
+export function progressDeadlineWakeAt(
+  conditions: readonly RolloutCondition[],
+  status: ReconciledRolloutStatus,
+  facts: ConditionFacts,
+): number | undefined {
+  const condition = getCondition(conditions, 'Progressing');
+  if (condition === undefined || condition.reason === TIMED_OUT_REASON) return undefined;
+  if (facts.healthy || status.abort || facts.deadline.exempt) return undefined;
+  if (isPaused(status, facts.specPaused)) return undefined;
+  return condition.lastUpdateTime + facts.deadline.seconds * 1000;
+}
+
+/**
+ * calculateRolloutConditions on `conditions`, which start as the previous status' conditions;
+ * returns the new list.
  */
 export function calculateRolloutConditions(
   prevConditions: RolloutCondition[],
@@ -210,6 +292,8 @@ export function calculateRolloutConditions(
       lastTransitionTime: current?.status === 'True' ? current.lastTransitionTime : now,
       lastUpdateTime: now,
     });
+  } else if (!facts.deadline.exempt && rolloutTimedOut(conditions, facts.deadline.seconds, now)) {
+    setCondition(conditions, 'Progressing', 'False', TIMED_OUT_REASON, timedOutMessage(facts), now);
   }
 
   setCondition(

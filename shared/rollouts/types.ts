@@ -70,6 +70,10 @@ export interface RolloutSpec {
   /** Desired pods; 1 when unset, as Argo defaults it. */
   replicas?: number;
   strategy: RolloutStrategy;
+  /** Seconds without progress before the rollout is Degraded (ProgressDeadlineExceeded); 600. */
+  progressDeadlineSeconds?: number;
+  /** Abort an update that exceeded its progress deadline. */
+  progressDeadlineAbort?: boolean;
 }
 
 /** status.canary.weights[].* : where traffic is actually sent right now. */
