@@ -23,6 +23,15 @@ import type { Outbox } from '../core/ports.js';
 import type { WebhookIngress } from '../events/ingress.js';
 import type { IngressItem } from '../events/ingest.js';
 import { RequestRejected } from '../events/sources/http-source.js';
+import { SecretNotFoundError } from '../core/ports.js';
+import type { JsonObject } from '../core/types.js';
+import {
+  GITHUB_SECRET_KEY,
+  GITLAB_SECRET_KEY,
+  readWebhook,
+  shouldRefresh,
+  WEBHOOK_SECRET_NAME,
+} from '../cd/webhook.js';
 
 export interface ApiServerOptions {
   controlPlane: ControlPlane;
@@ -86,6 +95,11 @@ class Api {
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') return sendText(res, 200, 'ok');
     if (url.pathname.startsWith('/webhooks/')) return this.webhook(req, res, url);
+    // Argo CD's git webhook: authenticated by the webhook secret in argocd-secret, not the token.
+    if (url.pathname === '/api/webhook') {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      return this.gitWebhook(req, res);
+    }
     this.authorize(req);
     if (url.pathname === '/api/v1/ingress') {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
@@ -172,6 +186,48 @@ class Api {
       413: 'RequestEntityTooLarge',
     };
     sendStatus(res, outcome.status, reasons[outcome.status] ?? 'Failure', outcome.message);
+  }
+
+  /**
+   * Argo CD's `/api/webhook`: a GitHub or GitLab push refreshes the Applications whose source is
+   * the pushed repository at the pushed branch (shared/cd/webhook.ts decides which).
+   */
+  private async gitWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, this.options.maxBodyBytes ?? 10 * 1024 * 1024);
+    const secret = async (key: string): Promise<string | undefined> => {
+      try {
+        return await this.cp.secrets.get({ name: WEBHOOK_SECRET_NAME, namespace: 'argocd', key });
+      } catch (err) {
+        if (err instanceof SecretNotFoundError) return undefined;
+        throw err;
+      }
+    };
+    const outcome = readWebhook(req.headers, body, {
+      github: await secret(GITHUB_SECRET_KEY),
+      gitlab: await secret(GITLAB_SECRET_KEY),
+    });
+    if ('rejected' in outcome)
+      throw new HttpError(
+        outcome.status,
+        outcome.status === 401 ? 'Unauthorized' : 'BadRequest',
+        `webhook refused: ${outcome.rejected}`,
+      );
+    if ('ignored' in outcome)
+      return sendJson(res, 200, { result: 'ignored', message: outcome.ignored });
+    const apps = (await this.cp.list('Application')).filter(
+      (e) => e.object && shouldRefresh(e.object as JsonObject, outcome.push),
+    );
+    const delivery = String(
+      req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid'] ?? '',
+    );
+    const messages: Message[] = apps.map((e) => ({
+      id: delivery ? `webhook/${delivery}/${e.key}` : this.cp.newMessageId(),
+      key: e.key,
+      at: this.cp.clock.now(),
+      event: { type: 'Refresh' },
+    }));
+    if (messages.length > 0) await this.cp.submit(messages, { waitMs: 0 });
+    sendJson(res, 200, { result: 'refreshed', applications: apps.map((e) => e.key) });
   }
 
   /** A raw ingress message, as S3 or a Kafka mapping would put it on the ingress queue. */

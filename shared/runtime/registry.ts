@@ -21,6 +21,9 @@ import type { RolloutEffectDeps } from '../rollouts/effect-handlers.js';
 import { applicationSetKind } from '../cd/appset/machine.js';
 import { appSetEffectHandlers } from '../cd/appset/effect-handlers.js';
 import type { AppSetEffectDeps } from '../cd/appset/effect-handlers.js';
+import { applicationKind } from '../cd/machine.js';
+import { applicationEffectHandlers } from '../cd/effect-handlers.js';
+import type { ApplicationEffectDeps } from '../cd/effect-handlers.js';
 
 registerWorkflowValidators();
 registerEventValidators();
@@ -35,13 +38,15 @@ export const kindMachines: readonly KindMachine[] = [
   rolloutKind,
   analysisRunKind,
   applicationSetKind,
+  applicationKind,
 ];
 
 /** What the subsystems' effect handlers need from the runtime they run in. */
 export type SubsystemDeps = WorkflowEffectDeps &
   EventEffectDeps &
   RolloutEffectDeps &
-  AppSetEffectDeps;
+  AppSetEffectDeps &
+  ApplicationEffectDeps;
 
 export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
   return [
@@ -49,6 +54,7 @@ export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
     ...eventEffectHandlers(deps),
     ...rolloutEffectHandlers(deps),
     ...appSetEffectHandlers(deps),
+    ...applicationEffectHandlers(deps),
   ];
 }
 

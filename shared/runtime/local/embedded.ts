@@ -26,6 +26,9 @@ import type { HomeCluster } from './home-cluster.js';
 import { ingestFor, startEventIngress } from './event-ingress.js';
 import { sdkLambdaInvoker } from '../../adapters/aws/lambda-invoker.js';
 import type { EventIngress } from './event-ingress.js';
+import { IsomorphicGitSource } from '../../adapters/git/isomorphic-git-source.js';
+import { repoCredentialsFrom } from '../../adapters/git/repo-credentials.js';
+import { ToolRenderer } from '../../cd/render/index.js';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -86,6 +89,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         secrets: rt.secrets,
         listResources: async (kind, filter) =>
           (await rt.list(kind, filter)).flatMap((e) => (e.object ? [e.object as KubeObject] : [])),
+        // Applications (and the ApplicationSet git generator): Argo CD's repo-server in-process,
+        // repository credentials from Secrets applied through the API.
+        git: new IsomorphicGitSource({
+          cacheDir: join(options.dataDir, 'git'),
+          credentials: repoCredentialsFrom(rt.secrets),
+        }),
+        renderer: new ToolRenderer({ workDir: join(options.dataDir, 'render') }),
       }),
   });
   const events = await startEventIngress(runtime, {
