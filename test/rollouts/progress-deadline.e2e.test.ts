@@ -34,15 +34,11 @@ async function stuckUpdate(name: string, spec: JsonObject) {
     (s) => s.phase === 'Healthy',
   );
   await lab.apply(withImage(rollout, `${name}:v2`, NEVER_READY));
+  // The canary's pod exists (updatedReplicas counts it): the last progress is now, clock-wise.
   const s = await until(
-    `${name} canary scaled`,
+    `${name} canary pod created`,
     () => lab.status(name),
-    (s) => s.currentPodHash !== first.stableRS && s.phase === 'Progressing',
-  );
-  await until(
-    `${name} canary pod asked for`,
-    () => lab.replicaSets(name),
-    (r) => r[s.currentPodHash!] === 1,
+    (s) => s.currentPodHash !== first.stableRS && s.updatedReplicas === 1,
   );
   return { stable: first.stableRS!, canary: s.currentPodHash! };
 }
