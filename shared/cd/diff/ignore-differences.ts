@@ -8,7 +8,6 @@
  * one returns a Promise. The jq engine is a parameter (JqRunner) so callers and tests can pass
  * another implementation.
  */
-import jq from 'jq-wasm';
 import { load } from 'js-yaml';
 import type { Json, JsonObject } from '../../core/types.js';
 import type { KubeObject } from '../../core/objects.js';
@@ -36,7 +35,15 @@ export type JqRunner = (input: Json, program: string) => Promise<Json>;
 /** A jq program that does not compile: the rule is wrong, Argo fails the comparison. */
 export class JqCompileError extends Error {}
 
+/**
+ * jq-wasm is 1.3 MB: loaded on the first jqPathExpression, so the functions that never meet one
+ * (most of them, on AWS every Lambda bundle) neither parse nor compile it at start.
+ */
+let jqModule: Promise<typeof import('jq-wasm')> | undefined;
+
 export const runJq: JqRunner = async (input, program) => {
+  jqModule ??= import('jq-wasm');
+  const jq = await jqModule;
   let out: string;
   try {
     out = await jq.raw(input as object, program, ['-c']);
