@@ -38,7 +38,7 @@ export function settingsFromContext(read: Read): ControlPlaneStackProps & { stac
     deletionProtection: String(read('deletionProtection') ?? 'true') !== 'false',
     maxConcurrency: positive(read, 'maxConcurrency', 10),
     eventBuckets: list(read('eventBuckets')),
-    tickMinutes: positive(read, 'tickMinutes', 2),
+    tickMinutes: positive(read, 'tickMinutes', 15),
     renderMemoryMb: positive(read, 'renderMemoryMb', 2048),
     logRetentionDays: positive(read, 'logRetentionDays', 30),
     apiAuth: apiAuth(read('apiAuth')),

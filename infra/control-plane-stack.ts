@@ -83,7 +83,7 @@ export class ControlPlaneStack extends Stack {
       ...(network ? { network } : {}),
       version,
     });
-    schedules.addTick(functions.tick, props.tickMinutes ?? 2);
+    schedules.addTick(functions.tick, props.tickMinutes ?? 15);
     // Timers are armed by the effect workers and re-armed by the timers function.
     for (const fn of [functions.effects, functions.render, functions.timers])
       schedules.allowTimers(fn);

@@ -1,7 +1,7 @@
 /**
- * Time on AWS. The reconcile tick: an EventBridge rule (context `tickMinutes`, default 2, Argo
- * CD's `timeout.reconciliation` of 120 s) invokes functions/tick, which sends a Refresh to each
- * Application; a function rather than the commands queue as target, because a rule sends one fixed
+ * Time on AWS. The reconcile backstop: an EventBridge rule (context `tickMinutes`, default 15;
+ * each Application arms its own 120 s reconcile timer, Argo CD's `timeout.reconciliation`) invokes
+ * functions/tick, which sends a Refresh to each Application; a function rather than the commands queue as target, because a rule sends one fixed
  * message to one message group and a tick must fan out to one message per resource.
  * One-time timers longer than SQS's 15-minute delay: an EventBridge Scheduler group whose
  * schedules deliver to the commands queue with a role that may send there and nowhere else

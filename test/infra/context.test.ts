@@ -10,7 +10,7 @@ describe('CDK context keys', () => {
       deletionProtection: true,
       maxConcurrency: 10,
       eventBuckets: [],
-      tickMinutes: 2,
+      tickMinutes: 15,
       renderMemoryMb: 2048,
       logRetentionDays: 30,
       apiAuth: { type: 'iam' },

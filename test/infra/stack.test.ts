@@ -150,9 +150,9 @@ describe('CDK stack', () => {
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(30);
   });
 
-  it('ticks every 2 minutes into functions/tick, and has a Scheduler group whose role may only send to the commands queue', () => {
+  it("ticks every 15 minutes (the backstop of the Applications' own timers) into functions/tick, and has a Scheduler group whose role may only send to the commands queue", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(2 minutes)',
+      ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
       Targets: [
         Match.objectLike({

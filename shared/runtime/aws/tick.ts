@@ -1,8 +1,9 @@
 /**
- * functions/tick: the reconcile tick. An EventBridge rule invokes it every few minutes (context
- * `tickMinutes`, default 2: Argo CD's `timeout.reconciliation` is 120 s) and it sends a `Refresh`
- * command to every resource of the kinds that Argo reconciles periodically (TICK_KINDS, default
- * `Application`), so drift is seen and selfHeal acts without a webhook.
+ * functions/tick: the reconcile backstop. Each Application arms its own reconcile timer (Argo
+ * CD's `timeout.reconciliation`, 120 s plus jitter); an EventBridge rule invokes this every
+ * `tickMinutes` (default 15) and it sends a `Refresh` command to every resource of the kinds
+ * that Argo reconciles periodically (TICK_KINDS, default `Application`), so a timer lost to an
+ * outage costs at most one tick, never the resource's reconciliation for good.
  *
  * Why a function and not the commands queue as the rule's target: a rule sends one fixed message
  * to one message group, while a tick must fan out to one message per resource (their keys are
