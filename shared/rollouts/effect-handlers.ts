@@ -18,8 +18,8 @@ import type { ObservedReplicaSet } from './canary.js';
 import type { AnalysisArg, MeasureInput, MeasureResult } from './analysis-run.js';
 import { AnalysisEffects, encodeFloats } from './analysis-run.js';
 import type { Metric } from './analysis.js';
-import type { ObserveInput, ObserveResult, StartAnalysisInput } from './rollout.js';
-import { RolloutEffects, SCALE_DOWN_DEADLINE_ANNOTATION } from './rollout.js';
+import type { ObserveInput, ObserveResult, ReleaseInput, StartAnalysisInput } from './rollout.js';
+import { releaseWrites, RolloutEffects, SCALE_DOWN_DEADLINE_ANNOTATION } from './rollout.js';
 import { OWNER_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './replicaset.js';
 import type { RouterWrite } from './traffic/index.js';
 import { MANAGED_BY_ROLLOUTS_ANNOTATION, refKey } from './traffic/index.js';
@@ -70,6 +70,16 @@ export function rolloutEffectHandlers(deps: RolloutEffectDeps): EffectHandler[] 
         };
         const kube = await deps.clusters.forCluster(input.cluster);
         for (const write of input.writes) await applyWrite(kube, write);
+        return { tag: input.tag };
+      },
+    },
+    {
+      kind: RolloutEffects.Release,
+      run: async (effect) => {
+        const input = effect.input as unknown as ReleaseInput;
+        const kube = await deps.clusters.forCluster(input.cluster);
+        const observed = await observe(kube, input);
+        for (const write of releaseWrites(input.routed, observed)) await applyWrite(kube, write);
         return { tag: input.tag };
       },
     },

@@ -45,6 +45,11 @@ export const RolloutEffects = {
   Write: 'rollouts.write',
   /** input: StartAnalysisInput -> { tag, name }: the AnalysisRun built from its templates. */
   StartAnalysis: 'rollouts.analysis.start',
+  /**
+   * input: ReleaseInput -> { tag }: the Rollout is gone; observe once more and apply
+   * releaseWrites (its ReplicaSets deleted, its routers' objects released).
+   */
+  Release: 'rollouts.release',
 } as const;
 
 /** Action annotations: `argosls rollout <action>` stamps a new value to ask again. */
@@ -77,6 +82,11 @@ export interface ObserveResult {
   missingServices: string[];
   /** The Services the strategy names, as they are: which revision each selects. */
   services: Record<string, ObservedService>;
+}
+
+/** An observation of a Rollout that no longer exists, and the Rollout as its routers saw it. */
+export interface ReleaseInput extends ObserveInput {
+  routed: RoutedRollout;
 }
 
 export interface StartAnalysisInput {
@@ -284,13 +294,15 @@ function actOnRequests(state: RolloutState): void {
     // kubectl-argo-rollouts retry: status.abort false, the rollout starts its steps again.
     state.status = { ...state.status, abort: false };
     delete state.status.abortedAt;
-    for (const [name, run] of Object.entries(state.runs)) {
+    // The failed runs stay (as objects and for deletion) but no longer count: the next run of the
+    // same base name is `<base>.1`, as Argo's CreateWithCollisionCounter names it.
+    for (const run of Object.values(state.runs)) {
       if (
         run.hash === state.status.currentPodHash &&
         isCompleted(run.phase) &&
         run.phase !== 'Successful'
       )
-        delete state.runs[name];
+        run.superseded = true;
     }
   }
 }
@@ -374,6 +386,9 @@ function decide(
     armPoll(state, at, effects, true);
     return false;
   }
+  // An InvalidSpec condition holds only while its cause does; a router error sets it again below.
+  const conditions = state.status.conditions?.filter((c) => c.type !== ('InvalidSpec' as never));
+  if (conditions) state.status = { ...state.status, conditions };
   const rollout = rolloutView(state);
   const analysisFor = (role: string): StepAnalysis | undefined => {
     const run = Object.values(state.runs).find(
@@ -667,12 +682,13 @@ const analysisRunKey = (state: RolloutState, name: string) =>
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-const rsRef = (state: RolloutState, name: string): ObjectRef => ({
+const rsRefIn = (namespace: string, name: string): ObjectRef => ({
   apiVersion: 'apps/v1',
   kind: 'ReplicaSet',
-  namespace: state.namespace,
+  namespace,
   name,
 });
+const rsRef = (state: RolloutState, name: string): ObjectRef => rsRefIn(state.namespace, name);
 
 function createReplicaSet(
   state: RolloutState,
@@ -747,26 +763,45 @@ function serviceSelector(state: RolloutState, service: string, hash: string): Ro
   };
 }
 
-/** Deleting the Rollout deletes what it created: its ReplicaSets (their pods follow) and runs. */
+/**
+ * Deleting the Rollout deletes what it created: its ReplicaSets (their pods follow), what its
+ * routers made (Argo: ownerReferences and the garbage collector) and its runs. The machine is gone
+ * once the Rollout is, so the last observation and the writes are one effect (`Release`).
+ */
 function deleteEverything(state: RolloutState, effects: EffectRequest[]): void {
   if (state.deleting) return;
   state.deleting = true;
-  const writes: RouterWrite[] = state.observed.map((rs) => ({
-    op: 'delete',
-    ref: rsRef(state, rs.name),
-  }));
-  if (writes.length) {
-    effects.push({
-      kind: RolloutEffects.Write,
-      input: { tag: `write#${++state.seq}`, cluster: state.cluster, writes } as unknown as Json,
-    });
-  }
+  const found = routers(state);
+  const input: ReleaseInput = {
+    tag: `release#${++state.seq}`,
+    cluster: state.cluster,
+    namespace: state.namespace,
+    rollout: state.name,
+    reads: isRouterError(found) ? [] : found.flatMap((r) => r.reads(routedView(state))),
+    services: [],
+    routed: routedView(state),
+  };
+  effects.push({ kind: RolloutEffects.Release, input: input as unknown as Json });
   for (const name of Object.keys(state.runs)) {
     effects.push({
       kind: CoreEffects.SendMessage,
       input: { key: analysisRunKey(state, name), event: { type: 'Delete' } },
     });
   }
+}
+
+/** What a deleted Rollout leaves to clean up, from the last observation: releases, then deletes. */
+export function releaseWrites(routed: RoutedRollout, observed: ObserveResult): RouterWrite[] {
+  const found = routersFor(routed);
+  const writes: RouterWrite[] = [];
+  if (!isRouterError(found)) {
+    const objects = new Map(Object.entries(observed.objects).map(([k, v]) => [k, v ?? undefined]));
+    for (const router of found)
+      writes.push(...router.release({ rollout: routed, desiredWeight: 0, observed: objects }));
+  }
+  for (const rs of observed.replicaSets)
+    writes.push({ op: 'delete', ref: rsRefIn(routed.namespace, rs.name) });
+  return writes;
 }
 
 // ---------------------------------------------------------------------------------------------
