@@ -4,16 +4,17 @@ import { configFromEnv } from '../shared/runtime/aws/config.js';
 import { lazyHandler } from '../shared/runtime/aws/lazy.js';
 import { powertoolsLog } from '../shared/runtime/aws/log.js';
 import { secretsOnAws } from '../shared/runtime/aws/secrets.js';
-import { eventDepsOnAws } from '../shared/runtime/aws/subsystems.js';
-import { deployedEffectHandlers } from '../shared/runtime/registry.js';
+import { deployedSubsystemDeps } from '../shared/runtime/aws/subsystems.js';
+import { kindMachines, subsystemEffectHandlers } from '../shared/runtime/registry.js';
 
 export const handler = lazyHandler(() => {
   const config = configFromEnv();
   const ports = awsPorts(config);
+  const secrets = secretsOnAws(config);
   return effectsHandler(
     ports,
-    deployedEffectHandlers(eventDepsOnAws(ports)),
-    secretsOnAws(config),
+    subsystemEffectHandlers(deployedSubsystemDeps(ports, kindMachines, config, secrets)),
+    secrets,
     {
       log: powertoolsLog('effects'),
     },

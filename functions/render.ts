@@ -8,13 +8,13 @@ import { configFromEnv } from '../shared/runtime/aws/config.js';
 import { lazyHandler } from '../shared/runtime/aws/lazy.js';
 import { powertoolsLog } from '../shared/runtime/aws/log.js';
 import { secretsOnAws } from '../shared/runtime/aws/secrets.js';
-import { eventDepsOnAws } from '../shared/runtime/aws/subsystems.js';
+import { deployedSubsystemDeps } from '../shared/runtime/aws/subsystems.js';
 import {
   DEFAULT_RENDER_EFFECT_KINDS,
   effectKindMatcher,
   effectKindsFromEnv,
 } from '../shared/runtime/aws/effect-routing.js';
-import { deployedEffectHandlers } from '../shared/runtime/registry.js';
+import { kindMachines, subsystemEffectHandlers } from '../shared/runtime/registry.js';
 
 export const handler = lazyHandler(() => {
   const config = configFromEnv();
@@ -22,10 +22,13 @@ export const handler = lazyHandler(() => {
   const mine = effectKindMatcher(
     effectKindsFromEnv(process.env['EFFECT_KINDS']) ?? DEFAULT_RENDER_EFFECT_KINDS,
   );
+  const secrets = secretsOnAws(config);
   return effectsHandler(
     ports,
-    deployedEffectHandlers(eventDepsOnAws(ports)).filter((h) => mine(h.kind)),
-    secretsOnAws(config),
+    subsystemEffectHandlers(deployedSubsystemDeps(ports, kindMachines, config, secrets)).filter(
+      (h) => mine(h.kind),
+    ),
+    secrets,
     { log: powertoolsLog('render') },
   );
 });

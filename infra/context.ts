@@ -44,6 +44,7 @@ export function settingsFromContext(read: Read): ControlPlaneStackProps & { stac
     apiAuth: apiAuth(read('apiAuth')),
     eksClusters: eksClusters(read('eksClusters')),
   };
+  if (read('homeCluster')) props.homeCluster = String(read('homeCluster'));
   const kafka = object(read('kafka'), 'kafka');
   if (kafka?.['clusterArn']) {
     props.kafka = {

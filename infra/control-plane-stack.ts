@@ -40,6 +40,8 @@ export interface ControlPlaneStackProps extends StackProps {
   vpc?: VpcSettings;
   /** Imported EKS clusters the effect workers may reach (access entries). */
   eksClusters?: EksClusterSettings[];
+  /** The EKS cluster `in-cluster` means; default the first of eksClusters. */
+  homeCluster?: string;
 }
 
 const version = (
@@ -82,6 +84,9 @@ export class ControlPlaneStack extends Stack {
       renderMemoryMb: props.renderMemoryMb ?? 2048,
       ...(network ? { network } : {}),
       version,
+      ...((props.homeCluster ?? props.eksClusters?.[0]?.name)
+        ? { homeCluster: props.homeCluster ?? props.eksClusters![0]!.name }
+        : {}),
     });
     schedules.addTick(functions.tick, props.tickMinutes ?? 15);
     // Timers are armed by the effect workers and re-armed by the timers function.

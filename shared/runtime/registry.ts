@@ -57,14 +57,3 @@ export function subsystemEffectHandlers(deps: SubsystemDeps): EffectHandler[] {
     ...applicationEffectHandlers(deps),
   ];
 }
-
-/**
- * The handlers the deployed effects function runs today: Argo Events' effects (routing calendar
- * events, the wiring check, http, awsLambda and log triggers, URL sources). The workflow effects and
- * the k8s trigger need the deployment's EKS cluster and bucket from the CDK app (infra issue); they
- * run on AWS protocols in the test lane (`subsystemDepsOnAws`). Until then those effects report
- * "no effect handler" or "no cluster", failing visibly.
- */
-export function deployedEffectHandlers(deps: EventEffectDeps): EffectHandler[] {
-  return eventEffectHandlers(deps);
-}

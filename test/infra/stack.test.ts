@@ -103,7 +103,7 @@ describe('CDK stack', () => {
     const extra: Record<string, string[]> = {
       Api: ['API_VERSION'],
       Tick: ['TICK_KINDS'],
-      Render: ['EFFECT_KINDS', 'HELM', 'KUBECTL'],
+      Render: ['EFFECT_KINDS', 'HELM_PATH', 'KUBECTL_PATH'],
     };
     for (const [id, f] of Object.entries(functions)) {
       const name = id.replace(/^Functions/, '').replace(/[0-9A-F]{8}$/, '');
@@ -433,6 +433,11 @@ describe('CDK stack options from context', () => {
     const describe = statementsOf(t).filter((s) => actionsOf(s).includes('eks:DescribeCluster'));
     expect(describe).toHaveLength(4);
     for (const s of describe) expect(JSON.stringify(s.Resource)).toMatch(/:cluster\/(prod|dev)"/);
+    // The first listed cluster is the home cluster (`in-cluster`) of the effect workers.
+    const effects = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('FunctionsEffects'),
+    )![1];
+    expect(effects.Properties.Environment.Variables.HOME_CLUSTER).toBe('prod');
     expect(
       statementsOf(t, /^FunctionsController/).some((s) =>
         actionsOf(s).some((a) => a.startsWith('eks:')),

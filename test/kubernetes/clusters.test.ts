@@ -86,6 +86,31 @@ describe('cluster directory (Argo CD cluster Secrets)', () => {
     expect(await directory.forCluster('self')).toBe(home);
   });
 
+  it('on AWS the home cluster is an EKS cluster of the deployment, reached with a minted token', async () => {
+    const eks: EksEnvironment = {
+      region: 'eu-west-1',
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+      describeCluster: async (name) => {
+        expect(name).toBe('home-eks');
+        return { endpoint: sim.url, caData: Buffer.from('not a real CA').toString('base64') };
+      },
+      clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
+    };
+    const directory = new ClusterDirectory(
+      {
+        name: 'in-cluster',
+        server: 'https://kubernetes.default.svc',
+        config: { awsAuthConfig: { clusterName: 'home-eks' } },
+      },
+      secretsOf([]),
+      eks,
+    );
+    const k8s = await directory.forCluster('in-cluster');
+    await k8s.list('v1', 'Namespace');
+    expect(sim.requests.at(-1)?.authorization).toMatch(/^Bearer k8s-aws-v1\./);
+    expect(await directory.forCluster('in-cluster')).toBe(k8s);
+  });
+
   it('a static bearer-token cluster, an unknown cluster, and a roleARN without STS configured', async () => {
     const directory = new ClusterDirectory(
       home,

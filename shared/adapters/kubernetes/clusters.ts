@@ -71,20 +71,36 @@ export class ClusterDirectory {
   private readonly clients = new Map<string, { kubernetes: Kubernetes; expiresAt: number }>();
   private readonly described = new Map<string, Promise<{ endpoint: string; caData: string }>>();
 
+  /**
+   * `home` is the home cluster's port, or how to reach it (on AWS: an EKS cluster named by the
+   * deployment, connected like any registered EKS cluster).
+   */
   constructor(
-    private readonly home: Kubernetes,
+    private readonly home: Kubernetes | RegisteredCluster,
     private readonly secrets: Secrets,
     private readonly eks?: EksEnvironment,
   ) {}
 
   /** The Kubernetes port for a cluster name (the first part of a resource key). */
   async forCluster(cluster: string): Promise<Kubernetes> {
-    if (cluster === HOME_CLUSTER) return this.home;
+    if (cluster === HOME_CLUSTER) return this.homeCluster();
     const registered = (await this.secrets.listByLabel(CLUSTER_SECRET_LABEL))
       .map(parseClusterSecret)
       .find((c) => c.name === cluster || c.server === cluster);
     if (!registered) throw new UnknownClusterError(cluster);
-    if (registered.server === HOME_SERVER) return this.home;
+    if (registered.server === HOME_SERVER) return this.homeCluster();
+    return this.connected(registered);
+  }
+
+  private homeCluster(): Promise<Kubernetes> {
+    const home = this.home;
+    return typeof (home as RegisteredCluster).server === 'string'
+      ? this.connected(home as RegisteredCluster)
+      : Promise.resolve(home as Kubernetes);
+  }
+
+  /** A client for a registered cluster, kept until its token is about to run out. */
+  private async connected(registered: RegisteredCluster): Promise<Kubernetes> {
     const now = this.eks?.clock.now() ?? Date.now();
     const cached = this.clients.get(registered.name);
     if (cached && cached.expiresAt - TOKEN_RENEW_BEFORE_MS > now) return cached.kubernetes;

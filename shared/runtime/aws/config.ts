@@ -27,6 +27,8 @@ export interface AwsConfig {
   secretsPrefix?: string;
   secretsManagerEndpoint?: string;
   region?: string;
+  /** The EKS cluster `in-cluster` means (HOME_CLUSTER); without it the home cluster is refused. */
+  homeCluster?: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
 }
@@ -59,6 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfig {
   if (env['SECRETSMANAGER_ENDPOINT'])
     config.secretsManagerEndpoint = env['SECRETSMANAGER_ENDPOINT'];
   if (env['AWS_REGION']) config.region = env['AWS_REGION'];
+  if (env['HOME_CLUSTER']) config.homeCluster = env['HOME_CLUSTER'];
   if (env['DYNAMODB_ENDPOINT']) config.dynamodbEndpoint = env['DYNAMODB_ENDPOINT'];
   if (env['SQS_ENDPOINT']) config.sqsEndpoint = env['SQS_ENDPOINT'];
   return config;

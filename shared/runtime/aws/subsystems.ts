@@ -3,13 +3,19 @@
  * (registered the Argo CD way; EKS clusters reached with minted tokens), reads of other resources
  * from the table, and submissions to the commands queue.
  */
-import type { ArtifactStore } from '../../core/ports.js';
+import type { ArtifactStore, Secrets } from '../../core/ports.js';
+import type { KubeObject } from '../../core/objects.js';
+import type { AwsConfig } from './config.js';
+import { clustersOnAws } from './clusters.js';
+import { IsomorphicGitSource } from '../../adapters/git/isomorphic-git-source.js';
+import { repoCredentialsFrom } from '../../adapters/git/repo-credentials.js';
+import { ToolRenderer } from '../../cd/render/index.js';
+import { ARGOCD_NAMESPACE } from '../../cd/projects.js';
 import type { Kubernetes } from '../../core/kubernetes.js';
 import type { KindMachine } from '../../core/machines.js';
 import { machineRegistry } from '../../core/machines.js';
 import { Runner } from '../../core/runner.js';
 import type { SubsystemDeps } from '../registry.js';
-import type { EventEffectDeps } from '../../events/effect-handlers.js';
 import type { AwsPorts } from './wiring.js';
 import { bucketStore } from './wiring.js';
 import { ingestFromStore } from './events.js';
@@ -77,19 +83,35 @@ export function subsystemDepsOnAws(
   };
 }
 
-/** What the deployed effects function can run without a cluster (see deployedEffectHandlers). */
-export function eventDepsOnAws(ports: AwsPorts): EventEffectDeps {
+/**
+ * Everything the deployed effect workers (functions/effects, functions/render) run with: the
+ * clusters (EKS, see clusters.ts), the bucket, git sources and the renderer in the function's
+ * /tmp (the kubectl + helm layer's binaries on the render function), repository and cluster
+ * credentials from Secrets Manager, reads and lists from the table.
+ */
+export function deployedSubsystemDeps(
+  ports: AwsPorts,
+  kinds: readonly KindMachine[],
+  config: AwsConfig,
+  secrets: Secrets,
+): SubsystemDeps {
+  const deps = subsystemDepsOnAws(ports, kinds, {
+    ...(config.artifactsBucket ? { artifactsBucket: config.artifactsBucket } : {}),
+    ...(config.s3Endpoint ? { s3Endpoint: config.s3Endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+    clusters: clustersOnAws(config, secrets, ports.clock),
+  });
   return {
-    clusters: {
-      forCluster: (name) =>
-        Promise.reject(
-          new Error(
-            `cluster "${name}": the deployed effects function has no EKS access yet (infra issue)`,
-          ),
-        ),
-    },
-    events: ingestFromStore(ports),
-    wiring: wiringFromEnv(),
-    lambda: sdkLambdaInvoker(),
+    ...deps,
+    secrets,
+    listResources: async (kind, filter) =>
+      (await ports.store.listIndex(kind, filter)).flatMap((e) =>
+        e.object ? [e.object as KubeObject] : [],
+      ),
+    git: new IsomorphicGitSource({
+      cacheDir: '/tmp/git',
+      credentials: repoCredentialsFrom(secrets, { namespace: ARGOCD_NAMESPACE }),
+    }),
+    renderer: new ToolRenderer({ workDir: '/tmp/render' }),
   };
 }
