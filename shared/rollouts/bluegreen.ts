@@ -740,11 +740,14 @@ class BlueGreenReconcile {
 
     // Availability is the active ReplicaSet's; without one, every ReplicaSet's.
     const activeRS = observed.find((rs) => rs.podTemplateHash === this.activeSelector);
+    // HPAReplicas too: the HPA scales what the active Service serves.
     if (activeRS !== undefined) {
       status.availableReplicas = activeRS.availableReplicas;
       status.readyReplicas = activeRS.readyReplicas ?? activeRS.availableReplicas;
+      status.HPAReplicas = actual(activeRS);
     } else {
       status.availableReplicas = sum(observed, (rs) => rs.availableReplicas);
+      status.HPAReplicas = sum(observed, actual);
     }
     return status;
   }

@@ -110,6 +110,8 @@ export interface ObservedReplicaSet extends ReplicaSetView {
   currentReplicas?: number;
   /** The scale-down-deadline annotation (epoch ms) a promoted traffic-routed canary sets. */
   scaleDownDeadline?: number;
+  /** Its rollout.argoproj.io/desired-replicas annotation: spec.replicas when last scaled. */
+  desiredReplicas?: number;
 }
 
 /** The AnalysisRun of the current step, if the step is an analysis step. */
@@ -309,9 +311,12 @@ class CanaryReconcile {
     this.reconcileStepAnalysis();
     this.reconcileBackgroundAnalysis();
     if (this.pause.add.length === 0) {
+      // A scaling event (an HPA changed spec.replicas) is reconciled even when halted, as Argo's
+      // syncReplicasOnly does: a paused rollout still follows its autoscaler.
       const halted =
-        this.rollout.spec.paused === true ||
-        this.pauseCondition(PAUSE_REASON_INCONCLUSIVE_ANALYSIS) !== undefined;
+        (this.rollout.spec.paused === true ||
+          this.pauseCondition(PAUSE_REASON_INCONCLUSIVE_ANALYSIS) !== undefined) &&
+        !this.scalingEvent();
       const scaled = halted ? false : this.reconcileReplicaSets();
       if (!scaled) this.reconcileCanaryPause();
     }
@@ -424,8 +429,23 @@ class CanaryReconcile {
     };
   }
 
+  /**
+   * isScalingEvent: the new or stable ReplicaSet was last scaled for another spec.replicas (the
+   * desired-replicas annotation), i.e. something like an HPA rescaled the Rollout since.
+   */
+  private scalingEvent(): boolean {
+    return [this.newRS, this.stableRS].some(
+      (rs) => rs?.desiredReplicas !== undefined && rs.desiredReplicas !== this.replicas,
+    );
+  }
+
   private scaleTo(rs: ObservedReplicaSet, replicas: number): boolean {
-    if (rs.replicas === replicas) return false;
+    const staleAnnotation =
+      rs.desiredReplicas !== undefined && rs.desiredReplicas !== this.replicas;
+    if (rs.replicas === replicas && !staleAnnotation) return false;
+    // The write also records spec.replicas on the ReplicaSet (ReplicasAnnotationsNeedUpdate), or
+    // every later reconcile would take it for a scaling event again.
+    rs.desiredReplicas = this.replicas;
     this.scale.push({ rs: rs.name, replicas });
     // The pods that exist do not change with the request: a step is not done in the same
     // reconcile that scaled for it (Argo's allDesiredAreCreated reads status.replicas).
@@ -632,6 +652,25 @@ class CanaryReconcile {
     return status;
   }
 
+  /**
+   * status.HPAReplicas as Argo Rollouts 1.11 reports it (docs/features/hpa-support.md, "Scale
+   * Reporting During Canary Updates"): with a router and no dynamicStableScale the stable
+   * ReplicaSet stays at spec.replicas through an update, so only its pods count. Counting the
+   * canary's surge too (Argo before 1.11) made an HPA with an AverageValue metric adopt the
+   * inflated count as spec.replicas, which grew the canary, which grew the count: the stable ran
+   * away to maxReplicas. A basic canary, dynamicStableScale, or no stable yet: every pod counts.
+   */
+  private hpaReplicas(): number {
+    const observed = this.observation.replicaSets;
+    const actual = (rs: ObservedReplicaSet) => rs.currentReplicas ?? rs.replicas;
+    const stable = observed.find((rs) => rs.podTemplateHash === this.prev.stableRS);
+    const stableOnly =
+      this.trafficRouted &&
+      !this.rollout.spec.strategy.canary?.dynamicStableScale &&
+      stable !== undefined;
+    return stableOnly ? actual(stable) : sum(observed, actual);
+  }
+
   /** calculateBaseStatus: counts from the observed ReplicaSets, hashes, weights. */
   private baseStatus(): CanaryRolloutStatus {
     const observed = this.observation.replicaSets;
@@ -647,6 +686,7 @@ class CanaryReconcile {
       updatedReplicas: newRS === undefined ? 0 : actual(newRS),
       readyReplicas: sum(observed, (rs) => rs.readyReplicas ?? rs.availableReplicas),
       availableReplicas: sum(observed, (rs) => rs.availableReplicas),
+      HPAReplicas: this.hpaReplicas(),
     };
     const weights = this.desiredWeights();
     if (weights !== undefined) status.canary = { weights };

@@ -54,6 +54,12 @@ export interface ReconciledRolloutStatus extends RolloutStatus {
   updatedReplicas?: number;
   readyReplicas?: number;
   availableReplicas?: number;
+  /**
+   * status.HPAReplicas, the scale subresource's statusReplicasPath: the pods taking traffic. An
+   * HPA adopts it as the desired count when its metric is within tolerance, so it must not count
+   * a canary's surge (Argo >= 1.11; see canary.ts hpaReplicas).
+   */
+  HPAReplicas?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,12 @@ import { AnalysisEffects, encodeFloats } from './analysis-run.js';
 import type { Metric } from './analysis.js';
 import type { ObserveInput, ObserveResult, ReleaseInput, StartAnalysisInput } from './rollout.js';
 import { releaseWrites, RolloutEffects, SCALE_DOWN_DEADLINE_ANNOTATION } from './rollout.js';
-import { OWNER_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './replicaset.js';
+import {
+  DESIRED_REPLICAS_ANNOTATION,
+  OWNER_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+} from './replicaset.js';
 import type { RouterWrite } from './traffic/index.js';
 import { MANAGED_BY_ROLLOUTS_ANNOTATION, refKey } from './traffic/index.js';
 import type { ProviderOptions } from './providers/index.js';
@@ -159,6 +164,8 @@ export function observedReplicaSet(rs: KubeObject): ObservedReplicaSet {
   const annotations = (rs.metadata.annotations ?? {}) as Record<string, string>;
   const deadline = annotations[SCALE_DOWN_DEADLINE_ANNOTATION];
   const deadlineMs = deadline ? Date.parse(deadline) : NaN;
+  const desiredText = annotations[DESIRED_REPLICAS_ANNOTATION];
+  const desired = desiredText === undefined ? NaN : Number(desiredText);
   return {
     name: rs.metadata.name,
     podTemplateHash: labels[POD_TEMPLATE_HASH_LABEL] ?? '',
@@ -168,6 +175,7 @@ export function observedReplicaSet(rs: KubeObject): ObservedReplicaSet {
     readyReplicas: status.readyReplicas ?? 0,
     currentReplicas: status.replicas ?? 0,
     ...(Number.isFinite(deadlineMs) ? { scaleDownDeadline: deadlineMs } : {}),
+    ...(Number.isInteger(desired) ? { desiredReplicas: desired } : {}),
   };
 }
 

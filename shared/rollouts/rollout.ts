@@ -865,10 +865,19 @@ export function rolloutStatus(state: RolloutState): Json {
   return JSON.parse(JSON.stringify(status)) as Json;
 }
 
+/**
+ * status.selector, the scale subresource's selectorPath (metav1.FormatLabelSelector: keys sorted).
+ * A blue-green rollout reports its active ReplicaSet's selector, which adds the pod template
+ * hash: the HPA then measures the pods the active Service serves, not the preview's.
+ */
 function selectorText(state: RolloutState): string {
-  const labels =
-    ((state.spec.selector ?? {}) as { matchLabels?: Record<string, string> }).matchLabels ?? {};
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
+  const labels = {
+    ...((state.spec.selector ?? {}) as { matchLabels?: Record<string, string> }).matchLabels,
+  };
+  const active = state.status.blueGreen?.activeSelector;
+  if (state.spec.strategy.blueGreen && active) labels[POD_TEMPLATE_HASH_LABEL] = active;
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
     .join(',');
 }

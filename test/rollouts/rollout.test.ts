@@ -631,6 +631,28 @@ describe('deletion', () => {
   });
 });
 
+describe('an HPA writing spec.replicas (PATCH /api/v1/resources/Rollout/<ns>/<name>)', () => {
+  it('rescales a manually paused update through the desired-replicas mark, and reports HPAReplicas', () => {
+    const { h, stable, canary } = pausedUpdate();
+    const paused = structuredClone(h.object);
+    (paused.spec as JsonObject)['paused'] = true;
+    h.apply(paused);
+    h.settle();
+    const scaled = structuredClone(paused);
+    (scaled.spec as JsonObject)['replicas'] = 8;
+    h.apply(scaled);
+    h.settle();
+    // setWeight 25 of 8 (a basic canary): 2 canary pods and 6 stable ones.
+    expect(h.replicas()).toEqual({ [stable]: 6, [canary]: 2 });
+    const rs = [...h.objects.values()].find((o) => o.metadata.name === `web-${stable}`)!;
+    expect(rs.metadata.annotations?.['rollout.argoproj.io/desired-replicas']).toBe('8');
+    expect(h.status.phase).toBe('Paused');
+    const status = rolloutStatus(h.state) as JsonObject;
+    expect(status['HPAReplicas']).toBe(8);
+    expect(status['selector']).toBe('app=web');
+  });
+});
+
 describe('the status as stored', () => {
   it("has Argo's JSON shape: RFC 3339 times, observedGeneration, the selector for an HPA", () => {
     const h = new Harness(rollout());
