@@ -5,11 +5,12 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ControlPlane } from '../runtime/control-plane.js';
 import type { Log } from '../core/log.js';
 import { silentLog } from '../core/log.js';
 import type { KubeObject, PatchType } from '../core/objects.js';
+import { jsonPatch, mergePatch } from '../core/objects.js';
 import type { Message } from '../core/types.js';
 import { CLUSTER_SCOPED_NAMESPACE, HOME_CLUSTER, formatKey } from '../core/types.js';
 import type { MessageOutcome } from '../core/runner.js';
@@ -24,7 +25,23 @@ import type { WebhookIngress } from '../events/ingress.js';
 import type { IngressItem } from '../events/ingest.js';
 import { RequestRejected } from '../events/sources/http-source.js';
 import { SecretNotFoundError } from '../core/ports.js';
-import type { JsonObject } from '../core/types.js';
+import type { SecretObject } from '../core/ports.js';
+import type { Json, JsonObject } from '../core/types.js';
+import { userIdentifier } from '../cd/rbac.js';
+import type { Authenticator, Claims, StaticUser } from './authz.js';
+import { AuthError, Authorizer, bearerAuthenticator } from './authz.js';
+import type { Permission } from './permissions.js';
+import {
+  applyPermissions,
+  keyPermission,
+  objectPermission,
+  patchPermissions,
+  rbacName,
+  rollbackPermission,
+  secretFromObject,
+  secretPermission,
+} from './permissions.js';
+import { TokenRequestError, createProjectToken } from './project-tokens.js';
 import {
   GITHUB_SECRET_KEY,
   GITLAB_SECRET_KEY,
@@ -35,7 +52,18 @@ import {
 
 export interface ApiServerOptions {
   controlPlane: ControlPlane;
-  auth: { token: string } | { none: true };
+  /**
+   * `token`: the embedded runtime's bearer tokens (the admin token is Argo CD's `admin`; static
+   * users; project role JWTs). `authenticate`: callers found another way (API Gateway's
+   * authorizer). Both enforce Argo CD's RBAC on every route. `none`: no caller, no RBAC (Argo CD's
+   * server.disable.auth), for loopback use only.
+   */
+  auth:
+    | { token: string; users?: readonly StaticUser[] }
+    | { authenticate: Authenticator }
+    | { none: true };
+  /** How long one read of the RBAC policy is reused (authz.ts); default 5 s. */
+  policyCacheMs?: number;
   log?: Log;
   version: string;
   /** API Gateway's payload limit. */
@@ -62,6 +90,7 @@ class HttpError extends Error {
 }
 
 type Query = URLSearchParams;
+type Ref = { kind: string; namespace: string; name: string };
 
 export function createApiServer(options: ApiServerOptions): Server {
   const log = options.log ?? silentLog;
@@ -70,6 +99,16 @@ export function createApiServer(options: ApiServerOptions): Server {
     api.handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError)
         return sendStatus(res, err.code, err.reason, err.message, err.details);
+      if (err instanceof AuthError)
+        return sendStatus(
+          res,
+          err.code,
+          err.code === 401 ? 'Unauthorized' : 'Forbidden',
+          err.message,
+          err.details,
+        );
+      if (err instanceof TokenRequestError)
+        return sendStatus(res, err.code, err.reason, err.message);
       log.error('request failed', { method: req.method, url: req.url, error: String(err) });
       sendStatus(
         res,
@@ -81,13 +120,31 @@ export function createApiServer(options: ApiServerOptions): Server {
   });
 }
 
+/** The caller's claims, or undefined when the server runs without auth (and without RBAC). */
+type Caller = Claims | undefined;
+
 class Api {
   private readonly cp: ControlPlane;
-  private readonly tokenHash: Buffer | undefined;
+  private readonly authenticate: Authenticator | undefined;
+  private readonly authz: Authorizer;
 
   constructor(private readonly options: ApiServerOptions) {
     this.cp = options.controlPlane;
-    this.tokenHash = 'token' in options.auth ? sha256(options.auth.token) : undefined;
+    const auth = options.auth;
+    this.authenticate =
+      'token' in auth
+        ? bearerAuthenticator({
+            adminToken: auth.token,
+            ...(auth.users ? { users: auth.users } : {}),
+          })
+        : 'authenticate' in auth
+          ? auth.authenticate
+          : undefined;
+    this.authz = new Authorizer({
+      controlPlane: this.cp,
+      ...(options.policyCacheMs !== undefined ? { cacheMs: options.policyCacheMs } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -100,15 +157,28 @@ class Api {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
       return this.gitWebhook(req, res);
     }
-    this.authorize(req);
+    const caller = this.authenticate ? await this.authenticate(req, this.authz) : undefined;
     if (url.pathname === '/api/v1/ingress') {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      // Raw ingress feeds every event source: not an Argo CD resource, role:admin by default.
+      await this.require(caller, [{ resource: 'ingress', action: 'create', object: 'raw' }]);
       return this.ingress(req, res);
     }
     if (url.pathname === '/version') return sendJson(res, 200, { version: this.options.version });
     if (url.pathname === '/api/v1/apply') {
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
-      return this.apply(req, res, url.searchParams);
+      return this.apply(req, res, url.searchParams, caller);
+    }
+    const token = /^\/api\/v1\/projects\/([^/]+)\/roles\/([^/]+)\/token$/.exec(url.pathname);
+    if (token) {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      return this.createToken(
+        req,
+        res,
+        caller,
+        decodeURIComponent(token[1]!),
+        decodeURIComponent(token[2]!),
+      );
     }
     const prefix = '/api/v1/resources/';
     if (!url.pathname.startsWith(prefix))
@@ -119,32 +189,44 @@ class Api {
       .filter(Boolean)
       .map(decodeURIComponent);
     const kind = parts[0] ? (resolveKind(parts[0])?.kind ?? parts[0]) : undefined;
+    const operation =
+      parts.length === 4 &&
+      kind === 'Application' &&
+      (parts[3] === 'sync' || parts[3] === 'rollback')
+        ? parts[3]
+        : undefined;
     if (
       !kind ||
       parts.length === 2 ||
       parts.length > 4 ||
-      (parts.length === 4 && parts[3] !== 'events')
+      (parts.length === 4 && parts[3] !== 'events' && !operation)
     ) {
       throw new HttpError(404, 'NotFound', `no route ${url.pathname}`);
     }
     if (parts.length === 1) {
       if (method !== 'GET') throw methodNotAllowed(method, 'GET');
-      return this.list(res, kind, url.searchParams);
+      return this.list(res, kind, url.searchParams, caller);
     }
     const cluster = url.searchParams.get('cluster') ?? HOME_CLUSTER;
-    const key = formatKey({ cluster, kind, namespace: parts[1]!, name: parts[2]! });
+    const ref = { cluster, kind, namespace: parts[1]!, name: parts[2]! };
+    const key = formatKey(ref);
+    if (operation) {
+      if (method !== 'POST') throw methodNotAllowed(method, 'POST');
+      return this.operation(req, res, key, ref, operation, url.searchParams, caller);
+    }
     if (parts.length === 4) {
       if (method !== 'GET') throw methodNotAllowed(method, 'GET');
+      await this.requireExisting(caller, ref, (await this.cp.get(key)).object, 'get');
       return this.events(res, key, url.searchParams);
     }
-    if (kind === 'Secret') return this.secret(res, method, parts[1]!, parts[2]!);
+    if (kind === 'Secret') return this.secret(res, method, parts[1]!, parts[2]!, caller);
     switch (method) {
       case 'GET':
-        return this.get(res, key);
+        return this.get(res, key, ref, caller);
       case 'PATCH':
-        return this.patch(req, res, key, url.searchParams);
+        return this.patch(req, res, key, ref, url.searchParams, caller);
       case 'DELETE':
-        return this.delete(res, key, url.searchParams);
+        return this.delete(res, key, ref, url.searchParams, caller);
       default:
         throw methodNotAllowed(method, 'GET, PATCH, DELETE');
     }
@@ -245,21 +327,52 @@ class Api {
     sendJson(res, 202, { result: 'accepted', id });
   }
 
-  private authorize(req: IncomingMessage): void {
-    if (!this.tokenHash) return;
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    // Compare digests: constant time whatever the lengths.
-    if (!timingSafeEqual(sha256(given), this.tokenHash)) {
-      throw new HttpError(
-        401,
-        'Unauthorized',
-        'missing or wrong bearer token (Authorization: Bearer <token>)',
-      );
-    }
+  /** Throws 403 unless the caller holds every permission (no caller: no RBAC). */
+  private async require(caller: Caller, permissions: readonly Permission[]): Promise<void> {
+    if (caller) await this.authz.require(caller, permissions);
   }
 
-  private async apply(req: IncomingMessage, res: ServerResponse, query: Query): Promise<void> {
+  /**
+   * RBAC on an object that may not exist. When it does, its own permission. When it does not,
+   * Argo's rule for Applications and ApplicationSets (whose project is unknown without the
+   * object): 404 only to a caller who could `action` such a name in some project, 403
+   * "permission denied" to everyone else, so that existence does not leak.
+   */
+  private async requireExisting(
+    caller: Caller,
+    ref: { kind: string; namespace: string; name: string },
+    object: KubeObject | null,
+    action: string,
+  ): Promise<void> {
+    if (!caller) return;
+    if (object) return this.authz.require(caller, [objectPermission(object, action)]);
+    if (ref.kind === 'Application' || ref.kind === 'ApplicationSet') {
+      const resource = ref.kind === 'Application' ? 'applications' : 'applicationsets';
+      const { projects } = await this.authz.policy();
+      for (const project of new Set(['default', ...projects.keys()])) {
+        const perm = { resource, action, object: rbacName(project, ref.namespace, ref.name) };
+        if (await this.authz.allowed(caller, perm)) return;
+      }
+      throw new AuthError(403, 'permission denied', { subject: userIdentifier(caller) });
+    }
+    const perm =
+      ref.kind === 'AppProject'
+        ? { resource: 'projects', action, object: ref.name }
+        : keyPermission(ref, action);
+    return this.authz.require(caller, [perm]);
+  }
+
+  /** After a write of something the policy is built from, the next request reads it afresh. */
+  private written(ref: { kind: string; namespace: string; name: string }): void {
+    if (Authorizer.affectsPolicy(ref)) this.authz.invalidate();
+  }
+
+  private async apply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: Query,
+    caller: Caller,
+  ): Promise<void> {
     const body = await readBody(req, this.options.maxBodyBytes ?? 10 * 1024 * 1024);
     let docs: unknown[];
     try {
@@ -286,9 +399,13 @@ class Api {
         .join('; ');
       throw new HttpError(422, 'Invalid', `nothing applied: ${message}`, { causes: errors });
     }
-    const items: Record<string, unknown>[] = [];
-    const messages: Message[] = [];
-    const pending: { key: string; message: Message; previous: string | undefined }[] = [];
+    // Every document is authorised before any is applied: a batch is all or nothing.
+    const planned: {
+      object: KubeObject;
+      key: string;
+      namespace: string;
+      current: KubeObject | null;
+    }[] = [];
     for (const object of objects) {
       if (!object.metadata.name)
         object.metadata.name = generateName(String(object.metadata['generateName']));
@@ -297,11 +414,27 @@ class Api {
         : CLUSTER_SCOPED_NAMESPACE;
       const key = formatKey({ cluster, kind: object.kind, namespace, name: object.metadata.name });
       if (object.kind === 'Secret' && object.apiVersion === 'v1') {
+        const secret = secretFromObject(object);
+        const exists = await this.findSecret(secret.namespace, secret.name);
+        await this.require(caller, [secretPermission(secret, exists ? 'update' : 'create')]);
+        planned.push({ object, key, namespace, current: null });
+        continue;
+      }
+      const current = (await this.cp.get(key)).object;
+      await this.require(caller, applyPermissions(object, current));
+      planned.push({ object, key, namespace, current });
+    }
+    const items: Record<string, unknown>[] = [];
+    const messages: Message[] = [];
+    const pending: { key: string; message: Message; previous: string | undefined }[] = [];
+    for (const { object, key, namespace, current } of planned) {
+      if (object.kind === 'Secret' && object.apiVersion === 'v1') {
         await this.cp.secrets.put(toSecret(object));
+        this.written({ kind: 'Secret', namespace, name: object.metadata.name! });
         items.push({ key, result: 'configured', object: redactSecret(object) });
         continue;
       }
-      const previous = (await this.cp.get(key)).object?.metadata.resourceVersion;
+      const previous = current?.metadata.resourceVersion;
       const message: Message = {
         id: this.cp.newMessageId(),
         key,
@@ -315,6 +448,8 @@ class Api {
     const outcomes = await this.cp.submit(messages, {
       waitMs: waitMs(query, this.options.defaultWaitMs),
     });
+    for (const { object, namespace } of planned)
+      this.written({ kind: object.kind, namespace, name: object.metadata.name! });
     let queued = false;
     let p = 0;
     for (const item of items) {
@@ -345,7 +480,12 @@ class Api {
     sendJson(res, queued ? 202 : 200, { items, warnings });
   }
 
-  private async list(res: ServerResponse, kind: string, query: Query): Promise<void> {
+  private async list(
+    res: ServerResponse,
+    kind: string,
+    query: Query,
+    caller: Caller,
+  ): Promise<void> {
     if (kind === 'Secret')
       throw new HttpError(403, 'Forbidden', 'Secrets are never listed or returned by this API');
     let requirements;
@@ -361,9 +501,17 @@ class Api {
     if (cluster) filter.cluster = cluster;
     if (namespace) filter.namespace = namespace;
     const entries = await this.cp.list(kind, filter);
-    const items = entries
+    const selected = entries
       .map((e) => e.object as unknown as KubeObject)
-      .filter((o) => matchesLabels(requirements, o.metadata.labels))
+      .filter((o) => matchesLabels(requirements, o.metadata.labels));
+    // As Argo CD's List: the objects the caller may not get are left out, not refused.
+    const visible = caller
+      ? await Promise.all(
+          selected.map((o) => this.authz.allowed(caller, objectPermission(o, 'get'))),
+        )
+      : undefined;
+    const items = selected
+      .filter((_o, i) => !visible || visible[i])
       .sort((a, b) =>
         `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
           `${b.metadata.namespace}/${b.metadata.name}`,
@@ -372,8 +520,9 @@ class Api {
     sendJson(res, 200, { apiVersion: 'v1', kind: `${kind}List`, items });
   }
 
-  private async get(res: ServerResponse, key: string): Promise<void> {
+  private async get(res: ServerResponse, key: string, ref: Ref, caller: Caller): Promise<void> {
     const { object } = await this.cp.get(key);
+    await this.requireExisting(caller, ref, object, 'get');
     if (!object) throw new HttpError(404, 'NotFound', `${key} not found`);
     sendJson(res, 200, object);
   }
@@ -382,7 +531,9 @@ class Api {
     req: IncomingMessage,
     res: ServerResponse,
     key: string,
+    ref: Ref,
     query: Query,
+    caller: Caller,
   ): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
     const patchTypes: Record<string, PatchType> = {
@@ -404,7 +555,19 @@ class Api {
     } catch (err) {
       throw new HttpError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
     }
+    if (caller) {
+      const { object: current } = await this.cp.get(key);
+      if (!current) {
+        await this.requireExisting(caller, ref, null, 'update');
+        throw new HttpError(404, 'NotFound', `${key} not found`);
+      }
+      await this.require(
+        caller,
+        patchPermissions(current, patchedOrSame(current, patchType, patch)),
+      );
+    }
     const outcome = await this.write(key, { type: 'Patch', patchType, patch }, query);
+    this.written(ref);
     if (!outcome) return sendJson(res, 202, { key, result: 'queued' });
     const { object } = await this.cp.get(key);
     if (!object)
@@ -419,8 +582,16 @@ class Api {
     sendJson(res, 200, object);
   }
 
-  private async delete(res: ServerResponse, key: string, query: Query): Promise<void> {
+  private async delete(
+    res: ServerResponse,
+    key: string,
+    ref: Ref,
+    query: Query,
+    caller: Caller,
+  ): Promise<void> {
+    await this.requireExisting(caller, ref, (await this.cp.get(key)).object, 'delete');
     const outcome = await this.write(key, { type: 'Delete' }, query);
+    this.written(ref);
     if (!outcome) return sendJson(res, 202, { key, result: 'queued' });
     const { object } = await this.cp.get(key);
     if (object) return sendJson(res, 200, object);
@@ -479,10 +650,18 @@ class Api {
     method: string,
     namespace: string,
     name: string,
+    caller: Caller,
   ): Promise<void> {
     if (method === 'DELETE') {
-      if (!(await this.cp.secrets.delete(namespace, name)))
-        throw new HttpError(404, 'NotFound', `secret ${namespace}/${name} not found`);
+      const existing = await this.findSecret(namespace, name);
+      await this.require(caller, [
+        existing
+          ? secretPermission(existing, 'delete')
+          : keyPermission({ kind: 'Secret', namespace, name }, 'delete'),
+      ]);
+      const deleted = await this.cp.secrets.delete(namespace, name);
+      this.written({ kind: 'Secret', namespace, name });
+      if (!deleted) throw new HttpError(404, 'NotFound', `secret ${namespace}/${name} not found`);
       return sendStatus(
         res,
         200,
@@ -497,6 +676,106 @@ class Api {
       'Forbidden',
       'Secrets are never returned or patched by this API; apply them again to change them',
     );
+  }
+
+  /** A Secret as stored (its type label and server / url / project decide its RBAC object). */
+  private async findSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    // The Secrets port finds Secrets by label only; an empty selector lists them all.
+    return (await this.cp.secrets.listByLabel({})).find(
+      (s) => s.namespace === namespace && s.name === name,
+    );
+  }
+
+  /**
+   * Argo CD's sync and rollback of an Application as routes (`argocd app sync` / `rollback`):
+   * a Sync event with the operation (the body: a sync operation, or its `sync` part), or a
+   * Rollback event to a history id. RBAC: `sync`; a rollback needs `rollback` instead when
+   * argocd-cm sets server.rbac.rollback.enforce.enable.
+   */
+  private async operation(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    ref: Ref,
+    kind: 'sync' | 'rollback',
+    query: Query,
+    caller: Caller,
+  ): Promise<void> {
+    const body = await readBody(req, 256 * 1024);
+    let input: JsonObject = {};
+    if (body.trim() !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch (err) {
+        throw new HttpError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new HttpError(400, 'BadRequest', `the ${kind} request body must be a JSON object`);
+      input = parsed as JsonObject;
+    }
+    const { object } = await this.cp.get(key);
+    if (!object) {
+      await this.requireExisting(caller, ref, null, 'sync');
+      throw new HttpError(404, 'NotFound', `${key} not found`);
+    }
+    let event: Message['event'];
+    if (kind === 'sync') {
+      await this.require(caller, [objectPermission(object, 'sync')]);
+      const operation: JsonObject = input['sync'] !== undefined ? { ...input } : { sync: input };
+      // Argo records who asked for a manual sync.
+      if (caller) operation['initiatedBy'] = { username: userIdentifier(caller) };
+      event = { type: 'Sync', operation };
+    } else {
+      const id = input['id'];
+      if (typeof id !== 'number' || !Number.isInteger(id))
+        throw new HttpError(
+          400,
+          'BadRequest',
+          'rollback: body.id must be the history id to roll back to (an integer), e.g. {"id": 3}',
+        );
+      const { rollbackEnforced } = await this.authz.policy();
+      await this.require(caller, [rollbackPermission(object, rollbackEnforced)]);
+      event = {
+        type: 'Rollback',
+        id,
+        ...(input['prune'] === true ? { prune: true } : {}),
+        ...(input['dryRun'] === true ? { dryRun: true } : {}),
+      };
+    }
+    const outcome = await this.write(key, event, query);
+    if (!outcome) return sendJson(res, 202, { key, result: 'queued' });
+    sendJson(res, 200, (await this.cp.get(key)).object);
+  }
+
+  /** `argocd proj role create-token`: POST /api/v1/projects/<project>/roles/<role>/token. */
+  private async createToken(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Caller,
+    project: string,
+    role: string,
+  ): Promise<void> {
+    const body = (await readBody(req, 64 * 1024)).trim();
+    let input: { expiresIn?: unknown; id?: unknown } = {};
+    if (body !== '') {
+      try {
+        input = JSON.parse(body) as typeof input;
+      } catch (err) {
+        throw new HttpError(400, 'BadRequest', `invalid JSON: ${(err as Error).message}`);
+      }
+    }
+    if (input.id !== undefined && typeof input.id !== 'string')
+      throw new HttpError(400, 'BadRequest', 'id: must be a string');
+    if (input.expiresIn !== undefined && typeof input.expiresIn !== 'number')
+      throw new HttpError(400, 'BadRequest', 'expiresIn: must be a number of seconds');
+    const created = await createProjectToken(this.cp, this.authz, caller ?? { sub: 'admin' }, {
+      project,
+      role,
+      ...(input.id ? { id: input.id } : {}),
+      ...(input.expiresIn !== undefined ? { expiresIn: input.expiresIn } : {}),
+    });
+    sendJson(res, 200, created);
   }
 }
 
@@ -523,6 +802,19 @@ function redactSecret(object: KubeObject): KubeObject {
   ];
   const { data: _d, stringData: _s, ...rest } = object;
   return { ...rest, data: Object.fromEntries(keys.map((k) => [k, '<redacted>'])) } as KubeObject;
+}
+
+/** The object a patch would produce, to judge it; the object itself when the patch is invalid. */
+function patchedOrSame(current: KubeObject, patchType: PatchType, patch: unknown): KubeObject {
+  try {
+    const base = current as unknown as Json;
+    const next =
+      patchType === 'merge' ? mergePatch(base, patch as Json) : jsonPatch(base, patch as Json);
+    return next as unknown as KubeObject;
+  } catch {
+    // The write refuses it with the reason; RBAC still asks for `update`.
+    return current;
+  }
 }
 
 function waitMs(query: Query, fallback = 10_000): number {
@@ -557,10 +849,6 @@ function setWarnings(res: ServerResponse, warnings: string[]): void {
     'Warning',
     warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`),
   );
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
