@@ -167,7 +167,8 @@ export interface ObserveOutput {
 
 export interface ApplyOp {
   id: string;
-  action: 'apply' | 'create' | 'replace' | 'delete';
+  /** `release`: remove the hook finalizer (deletes remove it first too). */
+  action: 'apply' | 'create' | 'replace' | 'delete' | 'release';
   object?: KubeObject;
   ref?: ObjectRefWithVersion;
   serverSideApply?: boolean;
@@ -226,6 +227,7 @@ interface OperationRun {
   /** Tasks refused before they ran (project rules), with the reason. */
   invalid?: Record<string, string>;
   hooksDeleted: string[];
+  hooksReleased: string[];
   syncFailStarted?: boolean;
   /** While `waiting`: the stage the `op` timer resumes (observe; render for a retry). */
   resumeStage?: 'observe' | 'render';
@@ -547,6 +549,7 @@ function startOperation(ctx: Ctx, operation: SyncOperation, fromObject: boolean)
     sources,
     observations: {},
     hooksDeleted: [],
+    hooksReleased: [],
   };
   const revisions = sync.revisions ?? (sync.revision ? [sync.revision] : undefined);
   const rendered = state.rendered;
@@ -792,8 +795,10 @@ function onTimer(ctx: Ctx, timerId: string, generation: number): boolean {
       return true;
     case 'op':
       if (state.op?.phase === 'Running' && state.op.stage === 'waiting') {
-        state.op.stage = state.op.resumeStage ?? 'observe';
-        delete state.op.resumeStage;
+        const op = state.op;
+        if (op.resumeStage === 'render') startOver(state, op);
+        op.stage = op.resumeStage ?? 'observe';
+        delete op.resumeStage;
       }
       return true;
     case 'deletion':
@@ -1179,7 +1184,7 @@ function step(ctx: Ctx, op: OperationRun): void {
       dryRun: Boolean(op.operation.sync.dryRun),
       waveDelayMs: ctx.settings.waveDelayMs,
     });
-    housekeeping(ctx, op, decision.deleteHooks);
+    housekeeping(ctx, op, decision.deleteHooks, decision.releaseHooks);
     if ('done' in decision) {
       finishOperation(ctx, 'Succeeded', decision.message);
       return;
@@ -1201,7 +1206,17 @@ function step(ctx: Ctx, op: OperationRun): void {
       continue;
     }
     op.message = decision.message;
-    if (launchApply(ctx, op, decision.run, decision.deleteFirst, decision.delayMs)) return;
+    if (
+      launchApply(
+        ctx,
+        op,
+        decision.run,
+        decision.deleteFirst,
+        // Old hooks gone, the wave itself is applied at once; its delay follows it.
+        decision.deleteFirst.length > 0 ? 0 : decision.delayMs,
+      )
+    )
+      return;
   }
 }
 
@@ -1296,19 +1311,43 @@ function applied(ctx: Ctx, out: ApplyOutput): void {
   } else op.stage = 'observe';
 }
 
-function housekeeping(ctx: Ctx, op: OperationRun, hooks: SyncTask[]): void {
-  const fresh = hooks.filter((t) => !op.hooksDeleted.includes(t.id));
-  if (fresh.length === 0) return;
-  op.hooksDeleted.push(...fresh.map((t) => t.id));
-  const ops: ApplyOp[] = fresh.map((task) => ({
-    id: `hook-delete:${task.id}`,
-    action: 'delete',
-    ref: refOf(task.targetObj as KubeObject),
-    propagationPolicy: 'Background',
-    ...(isArgoKind(task.targetObj as KubeObject) ? { controlPlane: true } : {}),
-  }));
+/**
+ * Hooks deleted by their delete policy, and completed hooks released from the hook finalizer
+ * hookTarget puts on them (Argo's finalizer that keeps a hook until its outcome is read).
+ */
+function housekeeping(
+  ctx: Ctx,
+  op: OperationRun,
+  toDelete: SyncTask[],
+  toRelease: SyncTask[],
+): void {
+  const deletes = toDelete.filter((t) => !op.hooksDeleted.includes(t.id));
+  const releases = toRelease.filter(
+    (t) =>
+      !op.hooksReleased.includes(t.id) && !deletes.includes(t) && !op.hooksDeleted.includes(t.id),
+  );
+  if (deletes.length === 0 && releases.length === 0) return;
+  op.hooksDeleted.push(...deletes.map((t) => t.id));
+  op.hooksReleased.push(...releases.map((t) => t.id));
+  const ops: ApplyOp[] = [
+    ...deletes.map((task): ApplyOp => ({
+      id: `hook-delete:${task.id}`,
+      action: 'delete',
+      ref: refOf(task.targetObj as KubeObject),
+      propagationPolicy: 'Background',
+      ...(isArgoKind(task.targetObj as KubeObject) ? { controlPlane: true } : {}),
+    })),
+    ...releases
+      .filter((task) => !isArgoKind(task.targetObj as KubeObject))
+      .map((task): ApplyOp => ({
+        id: `hook-release:${task.id}`,
+        action: 'release',
+        ref: refOf(task.targetObj as KubeObject),
+      })),
+  ];
+  if (ops.length === 0) return;
   const input: ApplyInput = {
-    tag: `hook-delete#${++ctx.state.seq}`,
+    tag: `hook-housekeeping#${++ctx.state.seq}`,
     cluster: destinationCluster(ctx.state.spec),
     ops,
   };
@@ -1337,14 +1376,7 @@ function finishOperation(ctx: Ctx, phase: 'Succeeded' | 'Failed' | 'Error', mess
     op.retryCount += 1;
     op.message = `${message}. Retrying attempt #${op.retryCount} at ${kitchen(retryAt)}.`;
     op.stage = 'waiting';
-    op.attempt = ++state.seq;
-    delete op.tasks;
-    op.observations = {};
-    op.hooksDeleted = [];
-    delete op.syncFailStarted;
-    delete op.revisions;
-    delete op.manifests;
-    // A retry starts over: the commit is resolved and the objects observed again.
+    // The failed attempt's results stay in the status until the retry starts over.
     op.resumeStage = 'render';
     armTimer(ctx, 'op', retryAt);
     return;
@@ -1362,6 +1394,19 @@ function finishOperation(ctx: Ctx, phase: 'Succeeded' | 'Failed' | 'Error', mess
     ]);
   }
   state.wantRefresh = true;
+}
+
+/** A retry: the commit is resolved and the objects observed again, hooks get new names. */
+function startOver(state: ApplicationState, op: OperationRun): void {
+  op.attempt = ++state.seq;
+  delete op.tasks;
+  op.observations = {};
+  op.hooksDeleted = [];
+  op.hooksReleased = [];
+  delete op.syncFailStarted;
+  delete op.revisions;
+  delete op.manifests;
+  delete op.invalid;
 }
 
 function recordHistory(state: ApplicationState, op: OperationRun, at: number): void {

@@ -33,6 +33,7 @@ import type {
 } from './application.js';
 import { ApplicationEffects, ARGOCD_FIELD_MANAGER } from './application.js';
 import { groupOfApiVersion, isTrackedBy } from './tracking.js';
+import { HOOK_FINALIZER } from './sync/hooks.js';
 
 export interface ApplicationEffectDeps {
   clusters: { forCluster(name: string): Promise<Kubernetes> };
@@ -310,8 +311,15 @@ async function applyToCluster(
   const obj = op.object as KubeObject;
   const shown = (o: { kind: string; name: string }) => `${o.kind.toLowerCase()}/${o.name}`;
   switch (op.action) {
+    case 'release': {
+      const ref = op.ref as NonNullable<ApplyOp['ref']>;
+      await releaseHook(kube, ref);
+      return `${shown(ref)} released`;
+    }
     case 'delete': {
       const ref = op.ref as NonNullable<ApplyOp['ref']>;
+      // A hook keeps Argo's hook finalizer until its outcome is read: let it go first.
+      await releaseHook(kube, ref);
       await kube.delete(ref, { propagationPolicy: op.propagationPolicy ?? 'Foreground' });
       if (op.waitForDeletion) await waitUntilGone(kube, ref, deps);
       return `${shown(ref)} deleted`;
@@ -346,6 +354,17 @@ async function applyToCluster(
       return `${shown({ kind: obj.kind, name: obj.metadata.name })} ${verb(op, existed)}${op.serverSideApply ? ' (server-side)' : ''}`;
     }
   }
+}
+
+async function releaseHook(kube: Kubernetes, ref: NonNullable<ApplyOp['ref']>): Promise<void> {
+  const live = await kube.get(ref);
+  const finalizers = live?.metadata.finalizers ?? [];
+  if (!live || !finalizers.includes(HOOK_FINALIZER)) return;
+  await kube.patch(
+    ref,
+    { metadata: { finalizers: finalizers.filter((f) => f !== HOOK_FINALIZER) } },
+    'merge',
+  );
 }
 
 async function waitUntilGone(

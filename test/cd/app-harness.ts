@@ -114,7 +114,9 @@ export class FakeKube implements Kubernetes {
     const current = this.objects.get(refKey(ref));
     if (!current) throw new KubernetesError('NotFound', 404, `${refKey(ref)} not found`);
     const next = mergePatch(current as unknown as Json, patch as Json) as unknown as KubeObject;
-    this.objects.set(refKey(ref), next);
+    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0)
+      this.objects.delete(refKey(ref));
+    else this.objects.set(refKey(ref), next);
     return next;
   }
 
@@ -123,6 +125,12 @@ export class FakeKube implements Kubernetes {
     options: { propagationPolicy?: PropagationPolicy } = {},
   ): Promise<boolean> {
     this.calls.push(`delete ${refKey(ref)} ${options.propagationPolicy ?? ''}`.trim());
+    const current = this.objects.get(refKey(ref));
+    // As the API server: an object with finalizers is only marked until they are removed.
+    if (current && (current.metadata.finalizers ?? []).length > 0) {
+      current.metadata.deletionTimestamp = new Date(0).toISOString();
+      return true;
+    }
     return this.objects.delete(refKey(ref));
   }
 

@@ -408,6 +408,30 @@ describe('hooks', () => {
     });
   });
 
+  it('a completed hook loses its hook finalizer; the next sync deletes it first (BeforeHookCreation)', async () => {
+    const d = await started({}, [configMap('cfg', { a: '1' }), hookJob('migrate', 'PreSync')]);
+    const complete = () =>
+      d.kube.setStatus('batch/v1', 'Job', 'prod', 'migrate', {
+        succeeded: 1,
+        conditions: [{ type: 'Complete', status: 'True' }],
+      });
+    await d.send({ type: 'Sync' });
+    expect(d.kube.find('Job', 'migrate')!.metadata.finalizers).toEqual([
+      'argocd.argoproj.io/hook-finalizer',
+    ]);
+    await d.advance(2_000);
+    complete();
+    await d.advance(1_000);
+    expect(d.status().operationState?.phase).toBe('Succeeded');
+    expect(d.kube.find('Job', 'migrate')!.metadata.finalizers).toEqual([]);
+    d.kube.calls.length = 0;
+    await d.send({ type: 'Sync' });
+    expect(d.kube.calls).toEqual([
+      'delete batch/Job/prod/migrate Foreground',
+      'create batch/Job/prod/migrate',
+    ]);
+  });
+
   it('HookSucceeded deletes the hook once it succeeded', async () => {
     const d = await started({}, [
       configMap('cfg', { a: '1' }),
