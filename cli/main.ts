@@ -11,6 +11,7 @@ import { WORKFLOW_KINDS } from '../shared/workflows/types.js';
 import { runWorkflows } from './run.js';
 import { remoteCommand, REMOTE_COMMANDS } from './remote.js';
 import { rolloutCommand } from './rollout.js';
+import { appCommand } from './app.js';
 import { healthCommand } from '../shared/cd/health/cli.js';
 
 export const HELP = `argosls: Argo Workflows on argo-serverless
@@ -48,6 +49,9 @@ Commands:
                                (argosls health --help).
   rollout ACTION NAME          Argo Rollouts actions: status, promote [--full], abort, retry,
                                pause, resume, undo [--to-revision N] (argosls rollout help).
+  app ACTION NAME              Argo CD Application actions: get [--refresh], sync [--revision R]
+                               [--prune] [--dry-run] [--async], history, rollback ID, diff,
+                               delete [--cascade=false] (argosls app help).
 
 Options for commands that talk to a control plane:
   --server URL                 Default: http://127.0.0.1:8080 (env ARGOSLS_SERVER)
@@ -83,6 +87,12 @@ export async function main(
       'node-field-selector': { type: 'string' },
       full: { type: 'boolean', default: false },
       'to-revision': { type: 'string' },
+      refresh: { type: 'boolean', default: false },
+      revision: { type: 'string' },
+      prune: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      async: { type: 'boolean', default: false },
+      cascade: { type: 'string' },
       server: { type: 'string' },
       kubeconfig: { type: 'string' },
       token: { type: 'string' },
@@ -101,6 +111,8 @@ export async function main(
   switch (command) {
     case 'rollout':
       return rolloutCommand(positionals, values, io);
+    case 'app':
+      return appCommand(positionals, values, io);
     case 'lint': {
       if (!positionals.length) return fail('give one or more files');
       const strict = values.strict === undefined ? true : values.strict !== 'false';
