@@ -12,7 +12,7 @@ import { HOME_CLUSTER, formatKey } from '../core/types.js';
 import type { JWTToken } from '../cd/project.js';
 import { subjectForToken } from '../cd/rbac.js';
 import type { Authorizer, Claims } from './authz.js';
-import { ARGOCD_SECRET, AuthError, SERVER_KEY, isMember } from './authz.js';
+import { ARGOCD_SECRET, SERVER_KEY, isMember } from './authz.js';
 import { CONTROL_PLANE_NAMESPACE } from './permissions.js';
 import { signJwt } from './jwt.js';
 
@@ -151,4 +151,3 @@ async function createSigningKey(cp: ControlPlane, authorizer: Authorizer): Promi
   return key;
 }
 
-export { AuthError };

@@ -1,7 +1,10 @@
 /**
  * functions/api on AWS: the embedded HTTP API's routes (shared/api/http-server.ts), served from
  * API Gateway HTTP API (payload v2) events. API Gateway has already authenticated the caller (IAM
- * SigV4 or a JWT authorizer), so the routes run without their own token. Writes go to the commands
+ * SigV4 or a JWT authorizer); the routes take the caller from the authorizer's context
+ * (shared/api/gateway-caller.ts) and enforce Argo CD's RBAC on it. An event without that context
+ * is a direct Lambda invoke, which IAM allows only to holders of lambda:InvokeFunction on this
+ * function (operators): it runs as Argo CD's `admin` unless `directInvoke: 'refuse'`. Writes go to the commands
  * queue; the answer waits briefly for the commit (API Gateway cuts every request at 30 s) and
  * otherwise says `queued`: the controller applies it later.
  */
@@ -27,6 +30,8 @@ import type { KindMachine } from '../../core/machines.js';
 import { machineRegistry } from '../../core/machines.js';
 import type { Log } from '../../core/log.js';
 import { silentLog } from '../../core/log.js';
+import { callerFromAuthorizer } from '../../api/gateway-caller.js';
+import { AuthError } from '../../api/authz.js';
 
 /** API Gateway's integration timeout is 30 s: a write never waits longer than this for its commit. */
 export const API_MAX_WAIT_MS = 20_000;
@@ -144,12 +149,31 @@ export type ApiGatewayHandler = (
 /** functions/api: the HTTP API's routes on API Gateway events. */
 export function apiHandler(
   controlPlane: ControlPlane,
-  options: { version: string; log?: Log; defaultWaitMs?: number },
+  options: {
+    version: string;
+    log?: Log;
+    defaultWaitMs?: number;
+    /** How long a read of the RBAC policy is reused in this container (default 5 s). */
+    policyCacheMs?: number;
+    /** An event with no authorizer context (a direct invoke): `admin` (default) or refused. */
+    directInvoke?: 'admin' | 'refuse';
+  },
 ): ApiGatewayHandler {
   const server = createApiServer({
     controlPlane,
     // API Gateway authenticated the caller (IAM or JWT) before the function runs.
-    auth: { none: true },
+    auth: {
+      authenticate: (req) => {
+        const caller = callerFromAuthorizer(authorizerOf.get(req));
+        if (caller) return Promise.resolve(caller);
+        if (options.directInvoke === 'refuse')
+          return Promise.reject(
+            new AuthError(401, 'no authorizer context: call the API through API Gateway'),
+          );
+        return Promise.resolve({ sub: 'admin' });
+      },
+    },
+    ...(options.policyCacheMs !== undefined ? { policyCacheMs: options.policyCacheMs } : {}),
     version: options.version,
     log: options.log ?? silentLog,
     maxBodyBytes: API_MAX_BODY_BYTES,
@@ -159,6 +183,9 @@ export function apiHandler(
   const listener = server.listeners('request')[0] as RequestListener;
   return (event) => serveEvent(listener, event);
 }
+
+// The authorizer context of each request built from an event (the request object is ours).
+const authorizerOf = new WeakMap<IncomingMessage, unknown>();
 
 /** One API Gateway event through a node:http request listener, its response captured. */
 export function serveEvent(
@@ -175,6 +202,7 @@ export function serveEvent(
     url: `${event.rawPath}${query}`,
     headers: { ...event.headers },
   }) as unknown as IncomingMessage;
+  authorizerOf.set(req, (event.requestContext as { authorizer?: unknown }).authorizer);
   return new Promise((resolve) => {
     const res = new CapturedResponse(resolve);
     listener(req, res as unknown as ServerResponse);
