@@ -320,9 +320,11 @@ async function applyToCluster(
       const ref = op.ref as NonNullable<ApplyOp['ref']>;
       // A hook keeps Argo's hook finalizer until its outcome is read: let it go first.
       await releaseHook(kube, ref);
-      await kube.delete(ref, { propagationPolicy: op.propagationPolicy ?? 'Foreground' });
+      const existed = await kube.delete(ref, {
+        propagationPolicy: op.propagationPolicy ?? 'Foreground',
+      });
       if (op.waitForDeletion) await waitUntilGone(kube, ref, deps);
-      return `${shown(ref)} deleted`;
+      return existed ? `${shown(ref)} deleted` : 'already deleted';
     }
     case 'create': {
       try {
