@@ -64,7 +64,6 @@ export interface PolicyView {
   projects: Map<string, AppProjectLike>;
   scopes: string[];
   rollbackEnforced: boolean;
-  signingKey: string | undefined;
 }
 
 export interface AuthorizerOptions {
@@ -75,6 +74,7 @@ export interface AuthorizerOptions {
 
 export class Authorizer {
   private cached: { at: number; view: Promise<PolicyView> } | undefined;
+  private cachedKey: { at: number; key: Promise<string | undefined> } | undefined;
   private readonly cp: ControlPlane;
   private readonly log: Log;
 
@@ -105,6 +105,24 @@ export class Authorizer {
   /** Drops the cached policy (after a write of anything it is built from). */
   invalidate(): void {
     this.cached = undefined;
+    this.cachedKey = undefined;
+  }
+
+  /**
+   * The server key that signs project tokens, read only when a token is presented or created
+   * (a request with the admin token never touches Secrets Manager), and cached like the policy.
+   */
+  signingKey(): Promise<string | undefined> {
+    const now = this.cp.clock.now();
+    const ttl = this.options.cacheMs ?? DEFAULT_POLICY_CACHE_MS;
+    if (!this.cachedKey || now - this.cachedKey.at >= ttl) {
+      const key = this.readSigningKey();
+      key.catch(() => {
+        if (this.cachedKey?.key === key) this.cachedKey = undefined;
+      });
+      this.cachedKey = { at: now, key };
+    }
+    return this.cachedKey.key;
   }
 
   /** Whether a write of this resource changes the policy. */
@@ -143,11 +161,10 @@ export class Authorizer {
       const { object } = await this.cp.get(key);
       return (object?.['data'] as Record<string, string> | undefined) ?? {};
     };
-    const [rbacData, cmData, projectEntries, signingKey] = await Promise.all([
+    const [rbacData, cmData, projectEntries] = await Promise.all([
       configMapData(RBAC_CONFIGMAP),
       configMapData(ARGOCD_CONFIGMAP),
       this.cp.list('AppProject', { cluster: HOME_CLUSTER, namespace: CONTROL_PLANE_NAMESPACE }),
-      this.readSigningKey(),
     ]);
     const projects = new Map<string, AppProjectLike>();
     for (const entry of projectEntries)
@@ -175,7 +192,6 @@ export class Authorizer {
       projects,
       scopes: options.scopes ?? ['groups'],
       rollbackEnforced: (cmData[ROLLBACK_ENFORCE_KEY] ?? '').toLowerCase() === 'true',
-      signingKey,
     };
   }
 
@@ -239,20 +255,30 @@ export function bearerAuthenticator(options: {
     for (const user of users)
       if (timingSafeEqual(hash, user.hash)) return { sub: user.name, groups: user.groups ?? [] };
     if (looksLikeJwt(token))
-      return projectTokenClaims(token, await authorizer.policy(), authorizer);
+      return projectTokenClaims(
+        token,
+        await authorizer.signingKey(),
+        await authorizer.policy(),
+        authorizer,
+      );
     throw new AuthError(401, 'wrong bearer token (Authorization: Bearer <token>)');
   };
 }
 
-function projectTokenClaims(token: string, view: PolicyView, authorizer: Authorizer): Claims {
-  if (!view.signingKey)
+function projectTokenClaims(
+  token: string,
+  signingKey: string | undefined,
+  view: PolicyView,
+  authorizer: Authorizer,
+): Claims {
+  if (!signingKey)
     throw new AuthError(
       401,
       `token refused: no server key (${ARGOCD_SECRET} ${SERVER_KEY}) to check it with; create project tokens with POST /api/v1/projects/<project>/roles/<role>/token`,
     );
   let claims: Claims;
   try {
-    claims = verifyJwt(token, view.signingKey, Math.floor(authorizer.now() / 1000));
+    claims = verifyJwt(token, signingKey, Math.floor(authorizer.now() / 1000));
   } catch (err) {
     if (err instanceof JwtError) throw new AuthError(401, `token refused: ${err.message}`);
     throw err;

@@ -86,7 +86,7 @@ export async function createProjectToken(
       `role '${role.name}' of project '${request.project}' already has a token with id '${request.id}': choose another id`,
     );
   const id = request.id || randomUUID();
-  const key = view.signingKey ?? (await createSigningKey(cp, authorizer));
+  const key = (await authorizer.signingKey()) ?? (await createSigningKey(cp, authorizer));
   const iat = Math.floor(cp.clock.now() / 1000);
   const claims: JsonObject = {
     iat,
@@ -150,4 +150,3 @@ async function createSigningKey(cp: ControlPlane, authorizer: Authorizer): Promi
   authorizer.invalidate();
   return key;
 }
-
