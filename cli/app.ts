@@ -1,7 +1,7 @@
 /**
  * `argosls app ...`: `argocd app get | sync | history | rollback | diff | delete` against a running
- * control plane. As Argo's CLI, sync and rollback write an `operation` on the Application (the
- * machine runs it and clears it) and wait for its outcome; diff prints what the last comparison
+ * control plane. Sync and rollback go through the API's sync / rollback routes (RBAC's `sync`
+ * action, as Argo's) and wait for the operation's outcome; diff prints what the last comparison
  * found; delete cascades through Argo's resources finalizer unless `--cascade=false`.
  * An Application is named `NAME` (in namespace argocd) or `NAMESPACE/NAME`.
  */
@@ -210,14 +210,12 @@ export async function appCommand(
       case 'sync':
         return await runOperation(
           call,
-          path,
+          `${path}/sync`,
           read,
           {
-            sync: {
-              ...(values.revision ? { revision: values.revision } : {}),
-              ...(values.prune ? { prune: true } : {}),
-              ...(values['dry-run'] ? { dryRun: true } : {}),
-            },
+            ...(values.revision ? { revision: values.revision } : {}),
+            ...(values.prune ? { prune: true } : {}),
+            ...(values['dry-run'] ? { dryRun: true } : {}),
           },
           values,
           io,
@@ -245,21 +243,12 @@ export async function appCommand(
         }
         return await runOperation(
           call,
-          path,
+          `${path}/rollback`,
           read,
           {
-            sync: {
-              ...(item.revisions
-                ? { revisions: item.revisions }
-                : { revision: item.revision ?? '' }),
-              ...(item.sources
-                ? { sources: item.sources }
-                : item.source
-                  ? { source: item.source }
-                  : {}),
-              ...(values.prune ? { prune: true } : {}),
-              ...(values['dry-run'] ? { dryRun: true } : {}),
-            },
+            id: item.id,
+            ...(values.prune ? { prune: true } : {}),
+            ...(values['dry-run'] ? { dryRun: true } : {}),
           },
           values,
           io,
@@ -313,24 +302,17 @@ async function waitFor(
   }
 }
 
-/** Writes the operation (a fresh `info` entry makes each request new) and waits for its end. */
+/** Asks for the operation (the sync or rollback route) and waits for its end. */
 async function runOperation(
   call: Call,
-  path: string,
+  route: string,
   read: () => Promise<AppView>,
-  operation: { sync: Record<string, unknown> },
+  body: Record<string, unknown>,
   values: AppValues,
   io: Io,
 ): Promise<number> {
-  const requestedAt = new Date().toISOString();
-  const body = {
-    operation: {
-      ...operation,
-      initiatedBy: { username: process.env['USER'] ?? 'argosls' },
-      info: [{ name: 'requestedAt', value: requestedAt }],
-    },
-  };
-  await call('PATCH', path, JSON.stringify(body), 'application/merge-patch+json');
+  const requestedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await call('POST', route, JSON.stringify(body));
   if (values.async) return 0;
   const timeoutMs = Number(values.timeout ?? '300') * 1000;
   const app = await waitFor(
@@ -338,9 +320,8 @@ async function runOperation(
     (a) => {
       const op = a.status?.operationState;
       return (
-        a.operation === undefined &&
         op !== undefined &&
-        (op.startedAt ?? '') >= requestedAt.replace(/\.\d{3}Z$/, 'Z') &&
+        (op.startedAt ?? '') >= requestedAt &&
         op.phase !== 'Running' &&
         op.phase !== 'Terminating'
       );

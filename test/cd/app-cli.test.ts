@@ -118,7 +118,7 @@ describe('argosls app', () => {
     expect(out).toContain('===== ConfigMap prod/cfg ======');
   });
 
-  it('sync writes an operation, waits for it and exits 0 when it Succeeded', async () => {
+  it('sync asks for a sync, waits for it and exits 0 when it Succeeded', async () => {
     const { code, out } = await run('sync', 'web');
     expect(code).toBe(0);
     expect(out).toContain('Phase:              Succeeded');
