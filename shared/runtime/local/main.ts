@@ -10,6 +10,8 @@ import type { Durability } from './runtime.js';
 import { startEmbedded } from './embedded.js';
 import { createPodExecutor } from '../../adapters/local/sim-cluster/executor.js';
 import { createApiServer } from '../../api/http-server.js';
+import type { StaticUser } from '../../api/authz.js';
+import { parse as parseYaml } from 'yaml';
 import { jsonLog } from '../../core/log.js';
 
 const HELP = `argo-serverless: the control plane on the embedded default (no AWS, no Docker)
@@ -23,7 +25,11 @@ Options:
   --port <n>            Port of the HTTP API (0 picks a free one). Default: 8080
   --token <t>           Bearer token callers must send. Default: a random token kept in
                         <data-dir>/api-token, printed at start (env ARGO_SERVERLESS_TOKEN)
-  --no-auth             Accept requests without a token. Refused unless --host is loopback.
+  --no-auth             Accept requests without a token (and without RBAC). Refused unless
+                        --host is loopback.
+  --users <file>        Extra API users besides admin, YAML or JSON:
+                        [{name: alice, token: <secret>, groups: [developers]}]; what they may do
+                        is argocd-rbac-cm's policy (bind them or their groups with g lines).
   --durability <mode>   fsync (default): every acknowledged write is fsynced, with group commit
                         (concurrent writes share one fsync). none: no fsync; survives a process
                         crash but not a power loss.
@@ -54,6 +60,10 @@ HTTP API (JSON; Kubernetes-style objects):
                                                      Lambda Kafka payload), as SQS would carry it
   POST   /webhooks/:namespace/:eventsource/:event    Argo Events webhooks (no API token: the
                                                      event source's own secret or signature)
+  POST   /api/v1/resources/Application/:ns/:name/sync | rollback   argocd app sync / rollback
+  POST   /api/v1/projects/:project/roles/:role/token  a project role token (JWT)
+  Every route is checked against Argo CD's RBAC (argocd-rbac-cm in namespace argocd, AppProject
+  roles); the token above is the admin user.
 `;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -67,6 +77,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       port: { type: 'string', default: '8080' },
       token: { type: 'string' },
       'no-auth': { type: 'boolean', default: false },
+      users: { type: 'string' },
       durability: { type: 'string', default: 'fsync' },
       'log-level': { type: 'string', default: 'info' },
       kubeconfig: { type: 'string' },
@@ -132,7 +143,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const server = createApiServer({
     controlPlane: runtime,
     events,
-    auth: token ? { token } : { none: true },
+    auth: token
+      ? { token, ...(values.users ? { users: await readUsers(values.users) } : {}) }
+      : { none: true },
     log,
     version: '0.1.0',
   });
@@ -171,6 +184,26 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** The --users file: a list of {name, token, groups?}. */
+async function readUsers(file: string): Promise<StaticUser[]> {
+  const value: unknown = parseYaml(await readFile(file, 'utf8'));
+  if (!Array.isArray(value))
+    fail(`--users ${file}: expected a list of {name, token, groups} entries`);
+  return value.map((entry: unknown, i) => {
+    const u = (entry ?? {}) as { name?: unknown; token?: unknown; groups?: unknown };
+    if (typeof u.name !== 'string' || u.name === '' || u.name.startsWith('proj:'))
+      fail(`--users ${file}: [${i}].name must be a user name (not empty, not proj:...)`);
+    if (typeof u.token !== 'string' || u.token.length < 16)
+      fail(`--users ${file}: [${i}].token must be a string of at least 16 characters`);
+    if (
+      u.groups !== undefined &&
+      !(Array.isArray(u.groups) && u.groups.every((g) => typeof g === 'string'))
+    )
+      fail(`--users ${file}: [${i}].groups must be a list of group names`);
+    return { name: u.name, token: u.token, ...(u.groups ? { groups: u.groups as string[] } : {}) };
+  });
 }
 
 async function storedToken(dataDir: string): Promise<string> {
