@@ -12,6 +12,9 @@ import { createApiServer } from '../../shared/api/http-server.js';
 import type { Json } from '../../shared/core/types.js';
 import { main } from '../../cli/main.js';
 import { tempDirs } from '../support/temp-dirs.js';
+
+/** main's io is typed as the process streams; it only writes to them. */
+type MainIo = NonNullable<Parameters<typeof main>[1]>;
 import { canaryRollout, RolloutLab, until, withImage } from './lab.js';
 
 const NS = 'cli';
@@ -45,10 +48,8 @@ async function argosls(...args: string[]): Promise<{ code: number; out: string; 
   const chunks = { out: '', err: '' };
   out.on('data', (c: Buffer) => (chunks.out += c.toString()));
   err.on('data', (c: Buffer) => (chunks.err += c.toString()));
-  const code = await main(['rollout', ...args, '-n', NS, '--server', url, '--token', TOKEN], {
-    out,
-    err,
-  });
+  const io = { out, err } as unknown as MainIo;
+  const code = await main(['rollout', ...args, '-n', NS, '--server', url, '--token', TOKEN], io);
   return { code, ...chunks };
 }
 
@@ -78,7 +79,7 @@ describe('argosls rollout', () => {
     err.on('data', (c: Buffer) => (text += c.toString()));
     const code = await main(
       ['rollout', 'status', 'web', '-n', NS, '--server', url, '--token', 'wrong'],
-      { out, err },
+      { out, err } as unknown as MainIo,
     );
     expect(code).toBe(1);
     expect(text).toContain('401');
