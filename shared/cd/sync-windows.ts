@@ -17,6 +17,7 @@
  *   window (when every active deny window allows overrun) or past the end of its allow window
  *   (when every inactive allow window allows overrun).
  */
+import { zoneOffsetMs } from '../expr/wall-clock.js';
 import {
   nextFireTime,
   parseCronSchedule,
@@ -71,7 +72,7 @@ function parseWindowSchedule(text: string): CronSchedule {
   if (weekday?.split(',').some((part) => part.split('/')[0]!.split('-').includes('7')))
     throw new Error('day of week 7 is above the maximum (6); write Sunday as 0');
   const schedule = parseCronSchedule(text);
-  if (schedule.timezone) zoneOffsetMs(schedule.timezone, 0, true);
+  if (schedule.timezone) zoneOffsetAt(schedule.timezone, 0, true);
   return schedule;
 }
 
@@ -108,38 +109,18 @@ function compile(window: SyncWindow, path: string): CompiledWindow {
 }
 
 /** The zone's UTC offset at `at`; an unknown zone is UTC unless `strict`. */
-function zoneOffsetMs(zone: string, at: number, strict = false): number {
-  let parts: Intl.DateTimeFormatPart[];
+function zoneOffsetAt(zone: string, at: number, strict = false): number {
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    }).formatToParts(new Date(at));
+    return zoneOffsetMs(at, zone);
   } catch (e) {
     if (strict) throw new Error(`unknown time zone '${zone}'`, { cause: e });
     return 0;
   }
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return wall - Math.floor(at / 1000) * 1000;
 }
 
 function isActive(window: SyncWindow, now: number, path: string): boolean {
   const { schedule, durationMs } = compile(window, path);
-  const shifted = now + (window.timeZone ? zoneOffsetMs(window.timeZone, now) : 0);
+  const shifted = now + (window.timeZone ? zoneOffsetAt(window.timeZone, now) : 0);
   let next: number;
   try {
     next = nextFireTime(schedule, shifted - durationMs, 'UTC');

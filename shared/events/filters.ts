@@ -7,6 +7,8 @@
  * the filter under `and`, and under `or` counts as not passing, with its reason kept. A Lua
  * `script` passes when it returns true.
  */
+import type { WallClock } from '../expr/wall-clock.js';
+import { wallClock } from '../expr/wall-clock.js';
 import { gjsonGet } from '../expr/gjson.js';
 import { renderGoTemplate } from '../expr/go-template.js';
 import { evaluateGovaluate } from '../expr/govaluate.js';
@@ -286,18 +288,11 @@ function parseClock(text: string): number {
 }
 
 function secondsOfDay(ms: number, zone: string): number {
-  let parts: Intl.DateTimeFormatPart[];
+  let w: WallClock;
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    }).formatToParts(new Date(ms));
+    w = wallClock(ms, zone);
   } catch {
     throw new FilterError(`time filter error (unknown time zone "${zone}")`);
   }
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return get('hour') * 3600 + get('minute') * 60 + get('second') + (ms % 1000) / 1000;
+  return w.hour * 3600 + w.minute * 60 + w.second + (ms % 1000) / 1000;
 }

@@ -4,6 +4,8 @@
  * month / weekday names, the descriptors @yearly @annually @monthly @weekly @daily @midnight
  * @hourly and `@every <duration>`, and an optional `CRON_TZ=<zone>` prefix.
  */
+import type { WallClock } from '../expr/wall-clock.js';
+import { wallClock } from '../expr/wall-clock.js';
 
 export interface CronSchedule {
   minutes: Set<number>;
@@ -133,49 +135,6 @@ export function parseCronSchedule(source: string): CronSchedule {
     daysStar: days.star,
     weekdaysStar: weekdays.star,
     ...(timezone ? { timezone } : {}),
-  };
-}
-
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  weekday: number;
-}
-
-/** One formatter per time zone: building one costs far more than formatting with it. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timezone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timezone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(timezone, formatter);
-  }
-  return formatter;
-}
-
-function wallClock(ms: number, timezone: string): WallClock {
-  const parts = formatterFor(timezone).formatToParts(new Date(ms));
-  const get = (t: string) => parts.find((p) => p.type === t)!.value;
-  return {
-    year: Number(get('year')),
-    month: Number(get('month')),
-    day: Number(get('day')),
-    hour: Number(get('hour')),
-    minute: Number(get('minute')),
-    weekday: WEEKDAYS.indexOf(get('weekday').toLowerCase().slice(0, 3)),
   };
 }
 
