@@ -1246,6 +1246,15 @@ function launchApply(
       op.observations[task.id] = { applied: true };
       continue;
     }
+    // Argo's dry run asks the API server to validate; our Kubernetes port has no dry run, so
+    // nothing is written and the task counts as accepted.
+    if (task.dryRun) {
+      op.observations[task.id] = {
+        applied: true,
+        message: `${task.kind.toLowerCase()}/${task.name} ${task.action === 'prune' ? 'pruned' : 'configured'} (dry run)`,
+      };
+      continue;
+    }
     const observation: TaskObservation = {};
     op.observations[task.id] = observation;
     if (task.action === 'prune') {

@@ -548,6 +548,106 @@ describe('AppProject', () => {
   });
 });
 
+describe('more Argo rules', () => {
+  it('a multi-source app reports and records one revision per source', async () => {
+    const d = new AppDriver(
+      KEY,
+      application({
+        source: undefined,
+        sources: [
+          { repoURL: REPO, targetRevision: 'main', path: 'app' },
+          { repoURL: REPO, targetRevision: 'release', path: 'extra' },
+        ],
+      }),
+    );
+    d.git.commit('main', SHA1, [configMap('cfg', { a: '1' })]);
+    d.git.commit('release', SHA2, [configMap('extra', { b: '1' })]);
+    await d.settle();
+    expect(d.status().sync.revisions).toEqual([SHA1, SHA2]);
+    await d.send({ type: 'Sync' });
+    expect(d.status().sync.status).toBe('Synced');
+    expect(d.status().history[0]).toMatchObject({ id: 0, revisions: [SHA1, SHA2] });
+    expect(d.status().operationState.syncResult.revisions).toEqual([SHA1, SHA2]);
+  });
+
+  it('a manual sync inside a deny window without manualSync is refused', async () => {
+    const d = new AppDriver(KEY, application({ project: 'p' }));
+    d.cp.objects.set('in-cluster/AppProject/argocd/p', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'p', namespace: 'argocd' },
+      spec: {
+        sourceRepos: ['*'],
+        destinations: [{ server: '*', namespace: '*' }],
+        syncWindows: [
+          { kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['web'] },
+        ],
+      },
+    });
+    d.git.commit('main', SHA1, [configMap('cfg', { a: '1' })]);
+    await d.settle();
+    await d.send({ type: 'Sync' });
+    expect(d.status().operationState).toMatchObject({
+      phase: 'Failed',
+      message: 'Cannot sync: Blocked by sync window',
+    });
+    expect(d.kube.calls).toEqual([]);
+  });
+
+  it('an applied AppProject named default replaces the built-in one', async () => {
+    const d = new AppDriver(KEY, application({}));
+    d.cp.objects.set('in-cluster/AppProject/argocd/default', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'default', namespace: 'argocd' },
+      spec: {
+        sourceRepos: ['https://elsewhere.example.com/*'],
+        destinations: [{ server: '*', namespace: '*' }],
+      },
+    });
+    d.git.commit('main', SHA1, [configMap('cfg', { a: '1' })]);
+    await d.settle();
+    expect(d.status().conditions).toEqual([
+      expect.objectContaining({
+        type: 'InvalidSpecError',
+        message: `application repo ${REPO} is not permitted in project 'default'`,
+      }),
+    ]);
+  });
+
+  it('a sync of named resources applies only those and records no history', async () => {
+    const d = await started({}, [configMap('one', { a: '1' }), configMap('two', { b: '1' })]);
+    await d.send({
+      type: 'Sync',
+      operation: { sync: { resources: [{ group: '', kind: 'ConfigMap', name: 'two' }] } },
+    });
+    expect(d.kube.calls).toEqual(['apply /ConfigMap/prod/two']);
+    expect(d.status().operationState.phase).toBe('Succeeded');
+    expect(d.status().history).toBeUndefined();
+  });
+
+  it('a sync asked for while another runs starts after it', async () => {
+    const d = await started({}, [configMap('cfg', { a: '1' }), hookJob('migrate', 'PreSync')]);
+    await d.send({ type: 'Sync' });
+    expect(d.status().operationState.phase).toBe('Running');
+    await d.send({ type: 'Sync', operation: { sync: { dryRun: true } } });
+    expect(d.status().operationState.operation.sync).toEqual({});
+    await d.advance(2_000);
+    d.kube.setStatus('batch/v1', 'Job', 'prod', 'migrate', {
+      succeeded: 1,
+      conditions: [{ type: 'Complete', status: 'True' }],
+    });
+    await d.advance(1_000);
+    expect(d.status().history).toHaveLength(1);
+    expect(d.status().operationState.operation.sync).toEqual({ dryRun: true });
+    // A dry run writes nothing.
+    expect(d.kube.calls.filter((c) => !c.includes('migrate'))).toEqual([
+      'apply /ConfigMap/prod/cfg',
+    ]);
+    expect(d.status().operationState.phase).toBe('Succeeded');
+  });
+});
+
 describe('deletion', () => {
   it('with the resources finalizer, deletes what it deployed, then lets the Application go', async () => {
     const d = await started({}, [configMap('cfg', { a: '1' }), deployment('web', 'nginx')], {
