@@ -158,7 +158,7 @@ describe('which Applications a push refreshes', () => {
   });
 
   it('multi-source apps match by any source', () => {
-    const multi = {
+    const multi: JsonObject = {
       metadata: { name: 'm' },
       spec: {
         sources: [
