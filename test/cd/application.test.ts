@@ -615,6 +615,24 @@ describe('more Argo rules', () => {
     ]);
   });
 
+  it('app of apps: a child Application goes to the control plane and counts in sync, not in health', async () => {
+    const child = application({}, { name: 'child' });
+    const d = await started({}, [child, configMap('cfg', { a: '1' })]);
+    await d.send({ type: 'Sync' });
+    const stored = d.cp.objects.get('in-cluster/Application/argocd/child');
+    expect(stored?.metadata.annotations?.[TRACKING_ANNOTATION]).toBe(
+      'web:argoproj.io/Application:argocd/child',
+    );
+    expect(d.status().sync.status).toBe('Synced');
+    expect(d.status().resources.find((r) => r.kind === 'Application')).toMatchObject({
+      group: 'argoproj.io',
+      namespace: 'argocd',
+      status: 'Synced',
+    });
+    // Argo CD (since 1.8) does not assess child Applications' health by default.
+    expect(d.status().health.status).toBe('Healthy');
+  });
+
   it('a sync of named resources applies only those and records no history', async () => {
     const d = await started({}, [configMap('one', { a: '1' }), configMap('two', { b: '1' })]);
     await d.send({
