@@ -42,9 +42,8 @@ import {
   sum,
 } from './canary.js';
 import {
-  abortOnProgressDeadline,
+  settleRolloutStatus,
   calculatePhase,
-  calculateRolloutConditions,
   checkPausedConditions,
   type ConditionFacts,
   MSG,
@@ -53,7 +52,6 @@ import {
   PAUSE_REASON_INCONCLUSIVE_ANALYSIS,
   PauseContext,
   progressDeadlineSeconds,
-  progressDeadlineWakeAt,
   type ReconciledRolloutStatus,
   replicasProgressed,
   rolloutCompleted,
@@ -803,28 +801,25 @@ class BlueGreenReconcile {
         exempt: this.waitingOnPurpose(),
       },
     };
-    abortOnProgressDeadline(
-      this.pause,
-      this.prev.conditions ?? [],
+    const settled = settleRolloutStatus({
       status,
+      pause: this.pause,
+      prevConditions: this.prev.conditions ?? [],
+      conditions: this.conditions,
       facts,
-      this.rollout.spec.progressDeadlineAbort,
-      this.now,
-    );
-    this.pause.apply(status, this.now);
-    const bg = status.blueGreen ?? {};
-    const activeRS = this.sets.find((rs) => rs.podTemplateHash === bg.activeSelector);
-    facts.healthy = this.rolloutHealthy(status);
-    facts.available = this.saturated(activeRS);
-    facts.abortMessage = this.pause.abortMessage;
-    this.conditions = calculateRolloutConditions(this.conditions, status, facts, this.now);
-    const deadline = progressDeadlineWakeAt(this.conditions, status, facts);
-    if (deadline !== undefined) this.wakeUpAt(deadline);
-    checkPausedConditions(this.conditions, status, this.rollout.spec.paused, this.now);
-    status.conditions = this.conditions;
-    const [phase, message] = calculateBlueGreenPhase(this.rollout, status);
-    status.phase = phase;
-    status.message = message;
+      progressDeadlineAbort: this.rollout.spec.progressDeadlineAbort,
+      specPaused: this.rollout.spec.paused,
+      now: this.now,
+      settledFacts: (s) => {
+        const activeRS = this.sets.find(
+          (rs) => rs.podTemplateHash === (s.blueGreen ?? {}).activeSelector,
+        );
+        return { healthy: this.rolloutHealthy(s), available: this.saturated(activeRS) };
+      },
+      phase: (s) => calculateBlueGreenPhase(this.rollout, s),
+    });
+    this.conditions = settled.conditions;
+    if (settled.wakeAt !== undefined) this.wakeUpAt(settled.wakeAt);
 
     const revision = this.newRS.revision;
     const decision: BlueGreenDecision = {

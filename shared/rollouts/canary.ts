@@ -24,9 +24,8 @@ import { canonicalJson } from '../core/objects.js';
 import { fnv32a } from '../workflows/nodes.js';
 import type { AnalysisPhase } from './analysis.js';
 import {
-  abortOnProgressDeadline,
+  settleRolloutStatus,
   calculatePhase,
-  calculateRolloutConditions,
   type ConditionFacts,
   checkPausedConditions,
   MSG,
@@ -35,7 +34,6 @@ import {
   PauseContext,
   type PauseCondition,
   progressDeadlineSeconds,
-  progressDeadlineWakeAt,
   type ReconciledRolloutStatus,
   replicasProgressed,
   rolloutCompleted,
@@ -713,26 +711,20 @@ class CanaryReconcile {
         exempt: this.waitingOnPurpose(),
       },
     };
-    const prevConditions = this.prev.conditions ?? [];
-    abortOnProgressDeadline(
-      this.pause,
-      prevConditions,
+    const settled = settleRolloutStatus({
       status,
+      pause: this.pause,
+      prevConditions: this.prev.conditions ?? [],
+      conditions: this.conditions,
       facts,
-      this.rollout.spec.progressDeadlineAbort,
-      this.now,
-    );
-    this.pause.apply(status, this.now);
-    facts.healthy = this.rolloutHealthy(status);
-    facts.abortMessage = this.pause.abortMessage;
-    this.conditions = calculateRolloutConditions(this.conditions, status, facts, this.now);
-    const deadline = progressDeadlineWakeAt(this.conditions, status, facts);
-    if (deadline !== undefined) this.wakeUpAt(deadline);
-    checkPausedConditions(this.conditions, status, this.rollout.spec.paused, this.now);
-    status.conditions = this.conditions;
-    const [phase, message] = calculateRolloutPhase(this.rollout, status);
-    status.phase = phase;
-    status.message = message;
+      progressDeadlineAbort: this.rollout.spec.progressDeadlineAbort,
+      specPaused: this.rollout.spec.paused,
+      now: this.now,
+      settledFacts: (s) => ({ healthy: this.rolloutHealthy(s) }),
+      phase: (s) => calculateRolloutPhase(this.rollout, s),
+    });
+    this.conditions = settled.conditions;
+    if (settled.wakeAt !== undefined) this.wakeUpAt(settled.wakeAt);
     const decision: CanaryDecision = { scale: this.scale, status };
     if (this.create !== undefined) decision.create = this.create;
     if (this.deadlines.length > 0) decision.scaleDownDeadlines = this.deadlines;

@@ -424,3 +424,51 @@ export function calculatePhase(
   }
   return strategyPhase() ?? ['Healthy', ''];
 }
+
+/** What persistRolloutStatus needs from a strategy at the end of its reconcile. */
+export interface SettleInput<S extends ReconciledRolloutStatus> {
+  status: S;
+  pause: PauseContext;
+  prevConditions: RolloutCondition[];
+  /** The conditions as this reconcile has them so far (updated in place and returned). */
+  conditions: RolloutCondition[];
+  facts: ConditionFacts;
+  progressDeadlineAbort: boolean | undefined;
+  specPaused: boolean | undefined;
+  now: number;
+  /** Facts that can be known only once the pause and abort fields are settled. */
+  settledFacts(status: S): { healthy: boolean; available?: boolean };
+  phase(status: S): [RolloutPhase, string];
+}
+
+/**
+ * persistRolloutStatus, shared by the strategies: the progress deadline (and its abort), the
+ * pause and abort fields, the conditions, the paused conditions and the phase. Returns the
+ * conditions and when the progress deadline wants a look.
+ */
+export function settleRolloutStatus<S extends ReconciledRolloutStatus>(
+  input: SettleInput<S>,
+): { conditions: RolloutCondition[]; wakeAt?: number } {
+  const { status, facts, now } = input;
+  abortOnProgressDeadline(
+    input.pause,
+    input.prevConditions,
+    status,
+    facts,
+    input.progressDeadlineAbort,
+    now,
+  );
+  input.pause.apply(status, now);
+  const settled = input.settledFacts(status);
+  facts.healthy = settled.healthy;
+  if (settled.available !== undefined) facts.available = settled.available;
+  facts.abortMessage = input.pause.abortMessage;
+  const conditions = calculateRolloutConditions(input.conditions, status, facts, now);
+  const wakeAt = progressDeadlineWakeAt(conditions, status, facts);
+  checkPausedConditions(conditions, status, input.specPaused, now);
+  status.conditions = conditions;
+  const [phase, message] = input.phase(status);
+  status.phase = phase;
+  status.message = message;
+  return { conditions, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+}

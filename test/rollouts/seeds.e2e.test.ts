@@ -93,14 +93,39 @@ async function until<T>(
   return last;
 }
 
+/**
+ * Lets what the last clock move started play out before the clock moves again: the queues drain
+ * and the pods the simulated kubelet is starting (in real time) become available, as they would
+ * in the seconds a real cluster takes. Without it a step could finish only after the next clock
+ * jump and its pause start late.
+ */
+async function steady() {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await embedded.runtime.settled();
+    const sets = await kube.list('apps/v1', 'ReplicaSet', { namespace: 'production' });
+    const moving = sets.some((rs) => {
+      const wanted = (rs.spec as { replicas?: number }).replicas ?? 0;
+      const status = (rs.status ?? {}) as { availableReplicas?: number; replicas?: number };
+      return (status.availableReplicas ?? 0) !== wanted || (status.replicas ?? 0) !== wanted;
+    });
+    if (!moving) {
+      await new Promise((r) => setTimeout(r, 100));
+      await embedded.runtime.settled();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('the simulated cluster did not settle in 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Moves the controlled clock on in steps, letting each step's timers and effects play out. */
 async function advance(ms: number, stepMs = 30_000) {
   for (let done = 0; done < ms; done += stepMs) {
+    await steady();
     clock.advance(Math.min(stepMs, ms - done));
     embedded.runtime.clockMoved();
-    await embedded.runtime.settled();
-    await new Promise((r) => setTimeout(r, 100));
-    await embedded.runtime.settled();
+    await steady();
   }
 }
 
